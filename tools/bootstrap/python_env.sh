@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Creates (once) the project's Python environment from the hash-locked requirements and prints
+# the path of its interpreter. The environment lives outside the checkout, keyed by the lock
+# files' contents and the interpreter version, so every clone and CI run reuses it.
+# Usage: tools/bootstrap/python_env.sh [converter|test]     (default: test = converter + pytest)
+# Environment: RULES_TFJS_PYTHON  interpreter to build from (default: first python3.11-3.13 found)
+#              RULES_TFJS_CACHE   where environments live (default: /opt/rules_tfjs-cache if
+#                                 writable, else ~/.cache/rules_tfjs)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+kind=${1:-test}
+locks=("$here/requirements/converter.lock")
+[ "$kind" = test ] && locks+=("$here/requirements/test.lock")
+
+find_python() {
+  if [ -n "${RULES_TFJS_PYTHON:-}" ]; then echo "$RULES_TFJS_PYTHON"; return; fi
+  for p in python3 python3.11 python3.12 python3.13; do
+    command -v "$p" >/dev/null || continue
+    "$p" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' && { command -v "$p"; return; }
+  done
+  echo "rules_tfjs: no Python 3.11-3.13 found; set RULES_TFJS_PYTHON" >&2; exit 1
+}
+python=$(find_python)
+
+cache=${RULES_TFJS_CACHE:-}
+if [ -z "$cache" ]; then
+  if mkdir -p /opt/rules_tfjs-cache 2>/dev/null && [ -w /opt/rules_tfjs-cache ]; then cache=/opt/rules_tfjs-cache
+  else cache=${XDG_CACHE_HOME:-$HOME/.cache}/rules_tfjs; fi
+fi
+key=$({ "$python" -c 'import sys; print(sys.version)'; cat "${locks[@]}"; } | sha256sum | cut -c1-16)
+venv="$cache/venv-$kind-$key"
+if [ ! -e "$venv/.complete" ]; then
+  echo "rules_tfjs: creating Python environment $venv" >&2
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  args=()
+  for l in "${locks[@]}"; do args+=(-r "$l"); done
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps "${args[@]}" >&2
+  touch "$venv/.complete"
+fi
+echo "$venv/bin/python"

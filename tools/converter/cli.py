@@ -1,0 +1,155 @@
+"""The converter's command line: the reference tensorflowjs_converter's flags, as an absl app."""
+
+import sys
+import traceback
+
+from absl import app, flags, logging
+
+from tools.converter import argv_compat, version
+from tools.converter.errors import ConversionError
+from tools.converter.options import (DEFAULT_SHARD_SIZE_BYTES, INPUT_FORMATS, OUTPUT_FORMATS,
+                                     QUANTIZATION_DTYPES, ConversionOptions)
+
+USAGE = """Converts a TensorFlow model into a TensorFlow.js model.
+
+usage: python -m tools.converter [flags] INPUT OUTPUT
+
+  INPUT   a SavedModel directory, a frozen GraphDef .pb, or a TF-Hub module directory
+  OUTPUT  the directory to write model.json and group1-shard*of*.bin into (replaced whole;
+          a directory holding other files is refused)
+
+Flags may come in any order, before or after the paths. Bool flags take --flag, --noflag,
+--flag=true|false. --quantize_* take optional comma-separated weight-name globs
+(--quantize_uint8 or --quantize_uint8='conv*,dense*'); alone they apply to all float32 weights.
+"""
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("input_format", "tf_saved_model",
+                    "Format of INPUT: " + ", ".join(INPUT_FORMATS) + ".")
+flags.DEFINE_string("output_format", None,
+                    "Format to write: " + ", ".join(OUTPUT_FORMATS) + " (default for these inputs).")
+flags.DEFINE_string("signature_name", None,
+                    "SavedModel signature to convert (default serving_default; TF-Hub: default, "
+                    "else serving_default, else the only one).")
+flags.DEFINE_string("saved_model_tags", None,
+                    "Comma-separated tags of the MetaGraph to convert (default serve; a TF1 "
+                    "hub module: its untagged graph).")
+flags.DEFINE_list("output_node_names", [],
+                  "tf_frozen_model: comma-separated names of the output nodes.")
+for _dtype in QUANTIZATION_DTYPES:
+    flags.DEFINE_string(f"quantize_{_dtype}", None,
+                        f"Store float32 weights as {_dtype}; optional comma-separated name globs.")
+flags.DEFINE_integer("weight_shard_size_bytes", DEFAULT_SHARD_SIZE_BYTES,
+                     "Size of each weight file.")
+flags.DEFINE_boolean("strip_debug_ops", False, "Remove Assert, Print, CheckNumerics and friends.")
+flags.DEFINE_boolean("control_flow_v2", True,
+                     "Keep functional While/If ops, which TF.js runs (default); false lowers "
+                     "them to Switch/Merge frames like the reference converter's default.")
+flags.DEFINE_boolean("use_structured_outputs_names", False,
+                     "Make TF.js return outputs as a dict keyed by the signature's output names.")
+flags.DEFINE_list("metadata", [],
+                  "Comma-separated name:path.json pairs, stored in userDefinedMetadata.")
+flags.DEFINE_boolean("skip_op_check", False, "Convert even if TF.js lacks some ops.")
+flags.DEFINE_boolean("split_weights_by_layer", False,
+                     "Layers models only; graph models keep one weight group.")
+flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.")
+flags.DEFINE_boolean("version", False, "Print the version and exit.")
+
+PROGRAM = "tfjs_converter"
+
+
+def _fail(message):
+    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
+    sys.exit(1)
+
+
+def parse_argv(argv):
+    """absl flags_parser: normalises reference-style arguments, then parses them."""
+    if any(a in ("-h", "--help", "-help", "--helpshort") for a in argv[1:]):
+        sys.stdout.write(USAGE + "\nflags:\n" + FLAGS.module_help(__name__) + "\n")
+        sys.exit(0)
+    value_flags, bool_flags = set(), set()
+    for name, flag in FLAGS._flags().items():  # pylint: disable=protected-access
+        (bool_flags if flag.boolean else value_flags).add(name)
+    quantize_flags = {f"quantize_{d}" for d in QUANTIZATION_DTYPES}
+    normalized = argv_compat.normalize(
+        argv[1:], value_flags - quantize_flags, bool_flags, quantize_flags)
+    try:
+        return FLAGS([argv[0]] + normalized)
+    except flags.Error as e:
+        _fail(str(e).splitlines()[0])
+
+
+def _metadata(entries):
+    metadata = {}
+    for entry in entries:
+        name, sep, path = entry.partition(":")
+        if not sep or not name or not path:
+            _fail(f"--metadata entry {entry!r} is not name:path")
+        metadata[name] = path
+    return metadata
+
+
+def options_from_flags(input_path, output_dir):
+    """Builds ConversionOptions from the parsed flags."""
+    quantize = {}
+    for dtype in QUANTIZATION_DTYPES:
+        value = FLAGS[f"quantize_{dtype}"].value
+        if value is not None:
+            quantize[dtype] = tuple(g.strip() for g in value.split(",") if g.strip()) or (
+                argv_compat.ALL_WEIGHTS,)
+    tags = FLAGS.saved_model_tags
+    return ConversionOptions(
+        input_path=input_path,
+        output_dir=output_dir,
+        input_format=FLAGS.input_format,
+        output_format=FLAGS.output_format,
+        signature_name=FLAGS.signature_name,
+        saved_model_tags=None if tags is None else tuple(
+            t.strip() for t in tags.split(",") if t.strip()),
+        output_node_names=tuple(FLAGS.output_node_names),
+        quantize=quantize,
+        weight_shard_size_bytes=FLAGS.weight_shard_size_bytes,
+        strip_debug_ops=FLAGS.strip_debug_ops,
+        control_flow_v2=FLAGS.control_flow_v2,
+        use_structured_outputs_names=FLAGS.use_structured_outputs_names,
+        metadata=_metadata(FLAGS.metadata),
+        skip_op_check=FLAGS.skip_op_check)
+
+
+def main(argv):
+    """Runs one conversion from the command line; errors end in one line and exit status 1."""
+    if FLAGS.version:
+        print(f"{PROGRAM} {version.VERSION} (rules_tfjs)")
+        return 0
+    if len(argv) != 3:
+        _fail(f"expected INPUT and OUTPUT, got {len(argv) - 1} argument(s): {argv[1:]} "
+              "(see --help)")
+    logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
+    if FLAGS.split_weights_by_layer:
+        logging.warning("--split_weights_by_layer applies to layers models; ignored")
+    options = options_from_flags(argv[1], argv[2])
+    try:
+        options = options.validated()
+        from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
+        tf_import.import_tensorflow()
+        from tools.converter import conversion  # pylint: disable=import-outside-toplevel
+        result = conversion.convert(options)
+    except ConversionError as e:
+        if FLAGS.verbose:
+            traceback.print_exc()
+        _fail(str(e))
+    except Exception as e:  # pylint: disable=broad-except
+        if FLAGS.verbose:
+            traceback.print_exc()
+        first_line = (str(e).strip().splitlines() or [""])[0]
+        _fail(f"internal error: {type(e).__name__}: {first_line} (rerun with --verbose for the "
+              "traceback)")
+    logging.info("wrote %s (%s) in %s", result.output_dir, ", ".join(result.files),
+                 result.phase_seconds)
+    return 0
+
+
+def run():
+    """Entry point: ``python -m tools.converter``."""
+    app.run(main, flags_parser=parse_argv)

@@ -1,0 +1,113 @@
+"""A whole conversion, as a library call: read, freeze, optimise, check, write.
+
+Import TensorFlow through ``tools.converter.tf_import`` before this module to keep it quiet.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from typing import Dict, Tuple
+
+from tools.converter import (frozen_graph_reader, hub_reader, model_json, op_check, optimizer,
+                             output_dir, saved_model_reader, signature, weights)
+from tools.converter.errors import ConversionError
+from tools.converter.freezer import freeze
+from tools.converter.options import ConversionOptions
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionResult:
+    """What a conversion wrote, and how long each phase took (seconds)."""
+
+    output_dir: str
+    files: Tuple[str, ...]
+    phase_seconds: Dict[str, float]
+    op_counts: Dict[str, int]
+
+
+class _PhaseTimer:
+    def __init__(self):
+        self.seconds = {}
+        self._start = time.perf_counter()
+
+    def lap(self, phase):
+        now = time.perf_counter()
+        self.seconds[phase] = now - self._start
+        self._start = now
+
+
+def _read(options: ConversionOptions):
+    if options.input_format == "tf_frozen_model":
+        return frozen_graph_reader.load(options.input_path, options.output_node_names)
+    if options.input_format == "tf_hub":
+        return hub_reader.load(options.input_path, options.saved_model_tags, options.signature_name)
+    return saved_model_reader.load(
+        options.input_path, options.saved_model_tags or ("serve",),
+        options.signature_name or "serving_default")
+
+
+def _read_metadata(entries):
+    metadata = {}
+    for name, path in sorted(entries.items()):
+        try:
+            with open(path, encoding="utf-8") as f:
+                metadata[name] = json.load(f)
+        except OSError as e:
+            raise ConversionError(f"--metadata {name}: cannot read {path}: {e.strerror}") from e
+        except ValueError as e:
+            raise ConversionError(f"--metadata {name}: {path} is not JSON: {e}") from e
+    return metadata
+
+
+def _canonical_order(graph_def):
+    """Sorts nodes and functions by name: TF.js ignores order, byte-identical output needs one."""
+    nodes = sorted(graph_def.node, key=lambda n: n.name)
+    del graph_def.node[:]
+    graph_def.node.extend(nodes)
+    functions = sorted(graph_def.library.function, key=lambda f: f.signature.name)
+    del graph_def.library.function[:]
+    graph_def.library.function.extend(functions)
+
+
+def convert(options: ConversionOptions) -> ConversionResult:
+    """Converts ``options.input_path`` into a TF.js model in ``options.output_dir``.
+
+    Raises ConversionError (one line) for problems with the input or the options; nothing is
+    written unless the whole conversion succeeds.
+    """
+    options = options.validated()
+    output_dir.check_output_dir(options.output_dir)
+    metadata = _read_metadata(options.metadata)
+    timer = _PhaseTimer()
+    source = _read(options)
+    timer.lap("load")
+
+    graph_def = freeze(source, lower_control_flow=not options.control_flow_v2)
+    outputs = signature.add_output_nodes(graph_def, source.outputs)
+    fetch = [s.name for s in source.inputs.values()] + [s.name for s in outputs.values()]
+    timer.lap("freeze")
+    graph_def = optimizer.optimize(graph_def, fetch, options.strip_debug_ops)
+    if not options.skip_op_check:
+        op_check.check_ops(graph_def)
+    timer.lap("optimize")
+
+    constants = weights.extract_constants(graph_def)
+    _canonical_order(graph_def)
+    stored = [weights.to_tfjs_dtype(name, value) for name, value in sorted(constants)]
+    manifest, files = weights.build_manifest(
+        stored, options.quantize, options.weight_shard_size_bytes)
+    if options.use_structured_outputs_names:
+        metadata["structuredOutputKeys"] = list(outputs)
+    model = model_json.build(
+        topology=model_json.graph_json(graph_def), weights_manifest=manifest,
+        signature=signature.signature_json(source.inputs, outputs),
+        generated_by=source.tf_version, user_metadata=metadata)
+    files["model.json"] = model_json.dumps(model)
+    output_dir.write_files(options.output_dir, files)
+    timer.lap("write")
+    op_counts = {}
+    for node in graph_def.node:
+        op_counts[node.op] = op_counts.get(node.op, 0) + 1
+    return ConversionResult(os.path.abspath(options.output_dir), tuple(sorted(files)),
+                            timer.seconds, dict(sorted(op_counts.items())))

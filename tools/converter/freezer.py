@@ -1,0 +1,60 @@
+"""Freezing: variables become constants, function calls are inlined, control flow is kept.
+
+The variable-to-constant rewrite uses TensorFlow's own converter (which also retypes resource
+arguments through function calls, While and If), fed with values read from the checkpoint
+instead of a restored session or concrete function. Function calls are then inlined by
+grappler's function optimizer. Functional While/If stay (TF.js runs them, and a while loop
+lowered to Switch/Merge frames often does not run in TF.js) unless lowering is asked for.
+"""
+
+from typing import Sequence
+
+from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
+from tensorflow.python.framework import convert_to_constants
+from tensorflow.python.grappler import tf_optimizer
+
+from tools.converter.graph_source import GraphSource
+
+_CONTROL_FLOW_OPS = ("If", "StatelessIf", "While", "StatelessWhile", "Case", "StatelessCase")
+
+
+class _CheckpointConverterData(convert_to_constants._ConverterData):  # pylint: disable=protected-access
+    """Feeds TensorFlow's variable-to-constant converter with values we already read."""
+
+    def __init__(self, graph_def, variable_values):
+        super().__init__(graph_def)
+        nodes = {n.name: n for n in graph_def.node}
+        for name, value in sorted(variable_values.items()):
+            self._tensor_data[name] = convert_to_constants._TensorData(  # pylint: disable=protected-access
+                numpy=value, dtype=nodes[name].attr["dtype"].type, index=None)
+
+
+def _set_control_flow_lowering(graph_def, lower):
+    for node in list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]:
+        if node.op in _CONTROL_FLOW_OPS:
+            node.attr["_lower_using_switch_merge"].b = lower
+
+
+def run_grappler(graph_def, fetch_tensors: Sequence[str], optimizers: Sequence[str]):
+    """Runs the named grappler optimizers over ``graph_def``, keeping ``fetch_tensors``."""
+    meta_graph = meta_graph_pb2.MetaGraphDef()
+    meta_graph.graph_def.CopyFrom(graph_def)
+    meta_graph.collection_def["train_op"].node_list.value.extend(fetch_tensors)
+    config = config_pb2.ConfigProto()
+    rewrite = config.graph_options.rewrite_options
+    rewrite.min_graph_nodes = -1
+    rewrite.optimizers.extend(optimizers)
+    return tf_optimizer.OptimizeGraph(config, meta_graph)
+
+
+def freeze(source: GraphSource, lower_control_flow: bool):
+    """Returns a GraphDef with no variables and no function calls besides control flow."""
+    data = _CheckpointConverterData(source.graph_def, source.variable_values)
+    graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
+    _set_control_flow_lowering(graph_def, lower_control_flow)
+    for function in graph_def.library.function:
+        # A secondary implementation (e.g. CuDNN for an LSTM) would stop inlining.
+        if "api_implements" in function.attr:
+            del function.attr["api_implements"]
+    fetch = [s.name for s in list(source.inputs.values()) + list(source.outputs.values())]
+    return run_grappler(graph_def, fetch, ["function"])

@@ -1,0 +1,38 @@
+"""The graph a reader hands to the freezer: a GraphDef, its signature and its variables' values."""
+
+import dataclasses
+from typing import Dict, List, Mapping
+
+import numpy as np
+from tensorflow.core.framework import graph_pb2, tensor_shape_pb2
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorSpec:
+    """One signature entry: a tensor of the graph by name (``node:index``), dtype and shape."""
+
+    name: str
+    dtype: int  # a tensorflow.core.framework.types_pb2.DataType value
+    shape: tensor_shape_pb2.TensorShapeProto
+
+    @property
+    def node_name(self):
+        """The name of the node producing this tensor."""
+        return self.name.split(":")[0].lstrip("^")
+
+
+@dataclasses.dataclass
+class GraphSource:
+    """A model read from disk, before freezing.
+
+    ``variable_values`` holds the value of every variable node (VarHandleOp, VariableV2) the
+    signature's outputs depend on, keyed by node name. ``initializer_outputs`` names the nodes
+    whose execution initialises resources such as hash tables (empty when there are none).
+    """
+
+    graph_def: graph_pb2.GraphDef
+    inputs: Mapping[str, TensorSpec]
+    outputs: Mapping[str, TensorSpec]
+    variable_values: Dict[str, np.ndarray]
+    tf_version: str
+    initializer_outputs: List[str] = dataclasses.field(default_factory=list)

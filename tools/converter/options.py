@@ -1,0 +1,61 @@
+"""What a conversion is asked to do, validated before any TensorFlow work starts."""
+
+import dataclasses
+from typing import Mapping, Optional, Tuple
+
+from tools.converter.errors import ConversionError
+
+INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub")
+OUTPUT_FORMATS = ("tfjs_graph_model",)
+DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
+QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionOptions:
+    """One conversion: the reference ``tensorflowjs_converter``'s arguments, as values.
+
+    ``signature_name`` None means ``serving_default`` (for a TF1 hub module: ``default``);
+    ``saved_model_tags`` None means ``serve`` (for a TF1 hub module: the untagged graph).
+    ``control_flow_v2`` keeps functional ``While``/``If`` ops, which TF.js executes; False
+    lowers them to Switch/Merge frames, as the reference converter does by default.
+    ``quantize`` maps a dtype (float16, uint8, uint16) to the weight-name globs it applies to.
+    """
+
+    input_path: str
+    output_dir: str
+    input_format: str = "tf_saved_model"
+    output_format: Optional[str] = None
+    signature_name: Optional[str] = None
+    saved_model_tags: Optional[Tuple[str, ...]] = None
+    output_node_names: Tuple[str, ...] = ()
+    quantize: Mapping[str, Tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    weight_shard_size_bytes: int = DEFAULT_SHARD_SIZE_BYTES
+    strip_debug_ops: bool = False
+    control_flow_v2: bool = True
+    use_structured_outputs_names: bool = False
+    metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    skip_op_check: bool = False
+
+    def validated(self):
+        """Returns these options with defaults resolved, or raises ConversionError."""
+        if self.input_format not in INPUT_FORMATS:
+            raise ConversionError(
+                f"--input_format={self.input_format} is not supported; use one of: "
+                + ", ".join(INPUT_FORMATS))
+        output_format = self.output_format or "tfjs_graph_model"
+        if output_format not in OUTPUT_FORMATS:
+            raise ConversionError(
+                f"--output_format={output_format} is not supported for --input_format="
+                f"{self.input_format}; use one of: " + ", ".join(OUTPUT_FORMATS))
+        if self.weight_shard_size_bytes <= 0:
+            raise ConversionError(
+                f"--weight_shard_size_bytes must be positive, got {self.weight_shard_size_bytes}")
+        unknown = sorted(set(self.quantize) - set(QUANTIZATION_DTYPES))
+        if unknown:
+            raise ConversionError(f"unknown quantization dtype(s): {', '.join(unknown)}")
+        if self.input_format == "tf_frozen_model" and not self.output_node_names:
+            raise ConversionError(
+                "--output_node_names is required for --input_format=tf_frozen_model "
+                "(comma-separated names of the graph's output nodes)")
+        return dataclasses.replace(self, output_format=output_format)

@@ -1,0 +1,192 @@
+"""Reads a SavedModel (TF2 object-graph or TF1 builder) as protobufs and checkpoint values.
+
+Nothing is restored as Python objects: the meta graph already holds the signature's graph and
+function library, and the variables are read straight from the checkpoint. That is where most of
+the reference converter's time goes, and it keeps loading independent of the Python code that
+wrote the model.
+"""
+
+import os
+from typing import Dict, Iterable, Optional, Sequence
+
+from absl import logging
+from google.protobuf import message, text_format
+from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
+from tensorflow.python.training import py_checkpoint_reader
+
+from tools.converter import graph_pruning
+from tools.converter.errors import ConversionError
+from tools.converter.graph_source import GraphSource, TensorSpec
+
+INIT_OP_SIGNATURE = "__saved_model_init_op"
+_INIT_OP_COLLECTIONS = ("saved_model_main_op", "legacy_init_op", "table_initializer")
+_VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
+_OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def read_saved_model_proto(path):
+    """Parses ``path``/saved_model.pb (or .pbtxt), raising one-line errors for bad inputs."""
+    if not os.path.exists(path):
+        raise ConversionError(f"input path does not exist: {path}")
+    if not os.path.isdir(path):
+        raise ConversionError(f"{path} is not a SavedModel: it is a file, not a directory")
+    saved_model = saved_model_pb2.SavedModel()
+    binary = os.path.join(path, "saved_model.pb")
+    text = os.path.join(path, "saved_model.pbtxt")
+    try:
+        if os.path.exists(binary):
+            with open(binary, "rb") as f:
+                saved_model.ParseFromString(f.read())
+        elif os.path.exists(text):
+            with open(text, "r", encoding="utf-8") as f:
+                text_format.Parse(f.read(), saved_model)
+        else:
+            raise ConversionError(f"{path} is not a SavedModel: it has no saved_model.pb")
+    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
+        name = binary if os.path.exists(binary) else text
+        raise ConversionError(f"{name} is truncated or corrupt: {e}") from e
+    if not saved_model.meta_graphs:
+        raise ConversionError(f"{path}/saved_model.pb holds no meta graph")
+    return saved_model
+
+
+def select_meta_graph(saved_model, tags: Iterable[str], path: str):
+    """Returns the meta graph whose tag set equals ``tags``; lists the tag sets there are if none."""
+    wanted = set(tags)
+    for meta_graph in saved_model.meta_graphs:
+        if set(meta_graph.meta_info_def.tags) == wanted:
+            return meta_graph
+    available = "; ".join(
+        "{" + ",".join(sorted(m.meta_info_def.tags)) + "}" for m in saved_model.meta_graphs)
+    raise ConversionError(
+        f"no meta graph with tags {{{','.join(sorted(wanted))}}} in {path}; "
+        f"available tag sets: {available} (set --saved_model_tags)")
+
+
+def select_signature(meta_graph, name: str, fallbacks: Sequence[str] = (),
+                     fall_back_to_only: bool = False):
+    """Returns the SignatureDef ``name``, else the first of ``fallbacks`` there is, else (with
+    ``fall_back_to_only``) the only signature, saying which it uses."""
+    names = sorted(k for k in meta_graph.signature_def if k != INIT_OP_SIGNATURE)
+    if name in names:
+        return meta_graph.signature_def[name]
+    substitutes = [f for f in fallbacks if f in names]
+    if not substitutes and fall_back_to_only and len(names) == 1:
+        substitutes = names
+    if substitutes:
+        logging.warning("signature %r does not exist; using %r", name, substitutes[0])
+        return meta_graph.signature_def[substitutes[0]]
+    raise ConversionError(
+        f"signature {name!r} does not exist; available signatures: "
+        + (", ".join(names) if names else "none") + " (set --signature_name)")
+
+
+def _tensor_specs(tensor_infos):
+    specs = {}
+    for key in sorted(tensor_infos):
+        info = tensor_infos[key]
+        if not info.name:
+            raise ConversionError(
+                f"signature entry {key!r} is a composite tensor (sparse or ragged), "
+                "which TF.js graph models cannot take")
+        specs[key] = TensorSpec(info.name, info.dtype, info.tensor_shape)
+    return specs
+
+
+def _initializer_outputs(meta_graph):
+    init = meta_graph.signature_def.get(INIT_OP_SIGNATURE)
+    if init is not None:
+        return [t.name.split(":")[0] for t in init.outputs.values()]
+    for key in _INIT_OP_COLLECTIONS:
+        if key in meta_graph.collection_def:
+            collection = meta_graph.collection_def[key]
+            return [n.split(":")[0] for n in collection.node_list.value]
+    return []
+
+
+def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequence[str] = (),
+         fall_back_to_only: bool = False) -> GraphSource:
+    """Reads the SavedModel at ``path`` into a GraphSource for the named signature."""
+    saved_model = read_saved_model_proto(path)
+    meta_graph = select_meta_graph(saved_model, tags, path)
+    signature = select_signature(meta_graph, signature_name, fallbacks, fall_back_to_only)
+    inputs = _tensor_specs(signature.inputs)
+    outputs = _tensor_specs(signature.outputs)
+    try:
+        graph_def = graph_pruning.prune(
+            meta_graph.graph_def, [s.node_name for s in list(outputs.values()) + list(inputs.values())])
+    except KeyError as e:
+        raise ConversionError(f"{path}: the signature names node {e}, which the graph lacks") from e
+    values = read_variable_values(path, meta_graph, graph_def)
+    return GraphSource(
+        graph_def=graph_def, inputs=inputs, outputs=outputs, variable_values=values,
+        tf_version=meta_graph.meta_info_def.tensorflow_version,
+        initializer_outputs=_initializer_outputs(meta_graph))
+
+
+def _checkpoint_reader(path):
+    prefix = os.path.join(path, "variables", "variables")
+    try:
+        return py_checkpoint_reader.NewCheckpointReader(prefix)
+    except Exception as e:  # the reader raises several types for missing/corrupt files
+        raise ConversionError(
+            f"cannot read the variables of {path} ({prefix}.index): "
+            + str(e).strip().splitlines()[0]) from e
+
+
+def _object_checkpoint_keys(reader) -> Optional[Dict[int, str]]:
+    """Maps TF2 object-graph node ids to the checkpoint keys of their values (None for TF1)."""
+    if not reader.has_tensor(_OBJECT_GRAPH_KEY):
+        return None
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor(_OBJECT_GRAPH_KEY))
+    keys = {}
+    for node_id, node in enumerate(graph.nodes):
+        for attribute in node.attributes:
+            if attribute.name == "VARIABLE_VALUE":
+                keys[node_id] = attribute.checkpoint_key
+    return keys
+
+
+def _captured_variable_keys(meta_graph, graph_def, object_keys):
+    """Maps variable nodes fed to TF2 function calls to checkpoint keys, via bound inputs.
+
+    A TF2 signature is a call of a concrete function whose last arguments are the captured
+    variables; the object graph lists, per concrete function, the object behind each capture.
+    """
+    nodes = {n.name: n for n in graph_def.node}
+    functions = meta_graph.object_graph_def.concrete_functions
+    keys = {}
+    for call in graph_def.node:
+        function_name = call.attr["f"].func.name if "f" in call.attr else ""
+        if function_name not in functions:
+            continue
+        bound = functions[function_name].bound_inputs
+        data_inputs = [i for i in call.input if not i.startswith("^")]
+        for tensor, object_id in zip(data_inputs[len(data_inputs) - len(bound):], bound):
+            node_name = tensor.split(":")[0]
+            if nodes[node_name].op in _VARIABLE_OPS and object_id in object_keys:
+                keys[node_name] = object_keys[object_id]
+    return keys
+
+
+def read_variable_values(path, meta_graph, graph_def):
+    """Returns {variable node name: value} for the variable nodes left in ``graph_def``."""
+    variables = [n for n in graph_def.node if n.op in _VARIABLE_OPS]
+    if not variables:
+        return {}
+    reader = _checkpoint_reader(path)
+    object_keys = _object_checkpoint_keys(reader)
+    if object_keys is not None:
+        keys = _captured_variable_keys(meta_graph, graph_def, object_keys)
+    else:
+        keys = {}
+    values = {}
+    for node in variables:
+        shared_name = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
+        key = keys.get(node.name) or shared_name or node.name
+        if not reader.has_tensor(key):
+            raise ConversionError(
+                f"variable {node.name!r} has no value in {path}/variables (checkpoint key {key!r})")
+        values[node.name] = reader.get_tensor(key)
+    return values

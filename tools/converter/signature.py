@@ -1,0 +1,54 @@
+"""The ``signature`` of model.json: every input and output by key, each output its own node.
+
+TF.js keys outputs by node (``signatureKey`` is a node property), so outputs sharing a node --
+two outputs of one multi-output op, or one tensor under two keys -- would lose their names.
+Each output therefore gets an Identity node of its own, named after its key.
+"""
+
+import re
+from typing import Dict, Mapping
+
+from google.protobuf import json_format
+from tensorflow.core.framework import graph_pb2, types_pb2
+
+from tools.converter.graph_source import TensorSpec
+
+_NODE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
+
+
+def _unique_node_name(key, taken):
+    base = _NODE_NAME_CHARS.sub("_", key).lstrip("_./-") or "output"
+    name, n = base, 1
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def add_output_nodes(graph_def: graph_pb2.GraphDef,
+                     outputs: Mapping[str, TensorSpec]) -> Dict[str, TensorSpec]:
+    """Adds one Identity per output key to ``graph_def``; returns the outputs renamed to them."""
+    taken = {n.name for n in graph_def.node}
+    renamed = {}
+    for key, spec in outputs.items():
+        node = graph_def.node.add(name=_unique_node_name(key, taken), op="Identity",
+                                  input=[spec.name])
+        node.attr["T"].type = spec.dtype
+        renamed[key] = TensorSpec(f"{node.name}:0", spec.dtype, spec.shape)
+    return renamed
+
+
+def _entry(spec: TensorSpec):
+    return {
+        "name": spec.name,
+        "dtype": types_pb2.DataType.Name(spec.dtype),
+        "tensorShape": json_format.MessageToDict(spec.shape),
+    }
+
+
+def signature_json(inputs: Mapping[str, TensorSpec], outputs: Mapping[str, TensorSpec]):
+    """The model.json ``signature`` object."""
+    return {
+        "inputs": {key: _entry(spec) for key, spec in inputs.items()},
+        "outputs": {key: _entry(spec) for key, spec in outputs.items()},
+    }
