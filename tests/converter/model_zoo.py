@@ -289,7 +289,10 @@ def build_dict_outputs(workdir: pathlib.Path) -> ModelCase:
 
 
 def build_mixed_dtypes(workdir: pathlib.Path) -> ModelCase:
-    """float32, int32, bool and string inputs and outputs in one signature."""
+    """float32, int32, bool and string inputs and outputs in one signature.
+
+    The string ops are ones TF.js has (no StringJoin there): a hash bucket and a reshape.
+    """
     name = "mixed_dtypes"
     rng = _rng(name)
 
@@ -301,7 +304,8 @@ def build_mixed_dtypes(workdir: pathlib.Path) -> ModelCase:
         return {"value": tf.where(flag, x, -x) * tf.cast(count, tf.float32),
                 "count_out": count * 3 - 1,
                 "flag_out": tf.logical_and(flag, count > 2),
-                "greeting": tf.strings.join(["hello ", label, "!"])}
+                "bucket": tf.cast(tf.strings.to_hash_bucket_fast(label, 97), tf.int32),
+                "greeting": tf.reshape(label, [2, -1])}
 
     inputs = {"x": _normal(rng, 4),
               "count": np.array([3, -2, 0, 7], np.int32),

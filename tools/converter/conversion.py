@@ -9,8 +9,9 @@ import os
 import time
 from typing import Dict, Tuple
 
-from tools.converter import (frozen_graph_reader, hub_reader, model_json, op_check, optimizer,
-                             output_dir, saved_model_reader, signature, weights)
+from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
+                             model_json, op_check, optimizer, output_dir, saved_model_reader,
+                             signature, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
@@ -83,17 +84,35 @@ def convert(options: ConversionOptions) -> ConversionResult:
     source = _read(options)
     timer.lap("load")
 
-    graph_def = freeze(source, lower_control_flow=not options.control_flow_v2)
+    lower = not options.control_flow_v2
+    graph_def = freeze(source.graph_def, source.variable_values,
+                       [s.name for s in list(source.inputs.values()) + list(source.outputs.values())],
+                       lower)
+    tables = None
+    if source.initializer is not None:
+        initializer = freeze(source.initializer.graph_def, source.initializer.variable_values,
+                             source.initializer.fetch, lower)
+        tables = hash_tables.split(graph_def, initializer)
+    resource_inputs = tables.resource_inputs if tables else {}
     outputs = signature.add_output_nodes(graph_def, source.outputs)
-    fetch = [s.name for s in source.inputs.values()] + [s.name for s in outputs.values()]
+    fetch = [s.name for s in list(source.inputs.values()) + list(outputs.values())]
+    fetch += [spec.name for spec, _ in resource_inputs.values()]
     timer.lap("freeze")
     graph_def = optimizer.optimize(graph_def, fetch, options.strip_debug_ops)
     if not options.skip_op_check:
         op_check.check_ops(graph_def)
+        if tables:
+            op_check.check_ops(tables.initializer)
+    function_outputs.separate_function_outputs(graph_def)
     timer.lap("optimize")
 
     constants = weights.extract_constants(graph_def)
     _canonical_order(graph_def)
+    initializer_json = None
+    if tables:
+        constants += weights.extract_constants(tables.initializer)
+        _canonical_order(tables.initializer)
+        initializer_json = model_json.graph_json(tables.initializer)
     stored = [weights.to_tfjs_dtype(name, value) for name, value in sorted(constants)]
     manifest, files = weights.build_manifest(
         stored, options.quantize, options.weight_shard_size_bytes)
@@ -101,8 +120,9 @@ def convert(options: ConversionOptions) -> ConversionResult:
         metadata["structuredOutputKeys"] = list(outputs)
     model = model_json.build(
         topology=model_json.graph_json(graph_def), weights_manifest=manifest,
-        signature=signature.signature_json(source.inputs, outputs),
-        generated_by=source.tf_version, user_metadata=metadata)
+        signature=signature.signature_json(source.inputs, outputs, resource_inputs),
+        generated_by=source.tf_version, user_metadata=metadata, initializer=initializer_json,
+        initializer_signature=tables.initializer_signature() if tables else None)
     files["model.json"] = model_json.dumps(model)
     output_dir.write_files(options.output_dir, files)
     timer.lap("write")

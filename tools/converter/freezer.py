@@ -13,7 +13,6 @@ from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 from tensorflow.python.framework import convert_to_constants
 from tensorflow.python.grappler import tf_optimizer
 
-from tools.converter.graph_source import GraphSource
 
 _CONTROL_FLOW_OPS = ("If", "StatelessIf", "While", "StatelessWhile", "Case", "StatelessCase")
 
@@ -47,14 +46,17 @@ def run_grappler(graph_def, fetch_tensors: Sequence[str], optimizers: Sequence[s
     return tf_optimizer.OptimizeGraph(config, meta_graph)
 
 
-def freeze(source: GraphSource, lower_control_flow: bool):
-    """Returns a GraphDef with no variables and no function calls besides control flow."""
-    data = _CheckpointConverterData(source.graph_def, source.variable_values)
+def freeze(graph_def, variable_values, fetch: Sequence[str], lower_control_flow: bool):
+    """Returns ``graph_def`` with no variables and no function calls besides control flow.
+
+    ``variable_values`` gives each variable node's value; ``fetch`` names the tensors or nodes
+    that must survive.
+    """
+    data = _CheckpointConverterData(graph_def, variable_values)
     graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
     _set_control_flow_lowering(graph_def, lower_control_flow)
     for function in graph_def.library.function:
         # A secondary implementation (e.g. CuDNN for an LSTM) would stop inlining.
         if "api_implements" in function.attr:
             del function.attr["api_implements"]
-    fetch = [s.name for s in list(source.inputs.values()) + list(source.outputs.values())]
     return run_grappler(graph_def, fetch, ["function"])

@@ -1,7 +1,7 @@
 """The graph a reader hands to the freezer: a GraphDef, its signature and its variables' values."""
 
 import dataclasses
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Optional
 
 import numpy as np
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2
@@ -26,8 +26,8 @@ class GraphSource:
     """A model read from disk, before freezing.
 
     ``variable_values`` holds the value of every variable node (VarHandleOp, VariableV2) the
-    signature's outputs depend on, keyed by node name. ``initializer_outputs`` names the nodes
-    whose execution initialises resources such as hash tables (empty when there are none).
+    signature's outputs depend on, keyed by node name. ``initializer`` is the graph that fills
+    resources such as hash tables, when the model has one.
     """
 
     graph_def: graph_pb2.GraphDef
@@ -35,4 +35,13 @@ class GraphSource:
     outputs: Mapping[str, TensorSpec]
     variable_values: Dict[str, np.ndarray]
     tf_version: str
-    initializer_outputs: List[str] = dataclasses.field(default_factory=list)
+    initializer: Optional["InitializerSource"] = None
+
+
+@dataclasses.dataclass
+class InitializerSource:
+    """The model's initialisation graph (e.g. hash table imports), ending in ``fetch`` nodes."""
+
+    graph_def: graph_pb2.GraphDef
+    variable_values: Dict[str, np.ndarray]
+    fetch: List[str]

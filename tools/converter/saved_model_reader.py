@@ -16,7 +16,7 @@ from tensorflow.python.training import py_checkpoint_reader
 
 from tools.converter import graph_pruning
 from tools.converter.errors import ConversionError
-from tools.converter.graph_source import GraphSource, TensorSpec
+from tools.converter.graph_source import GraphSource, InitializerSource, TensorSpec
 
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 _INIT_OP_COLLECTIONS = ("saved_model_main_op", "legacy_init_op", "table_initializer")
@@ -93,15 +93,21 @@ def _tensor_specs(tensor_infos):
     return specs
 
 
-def _initializer_outputs(meta_graph):
-    init = meta_graph.signature_def.get(INIT_OP_SIGNATURE)
-    if init is not None:
-        return [t.name.split(":")[0] for t in init.outputs.values()]
-    for key in _INIT_OP_COLLECTIONS:
-        if key in meta_graph.collection_def:
-            collection = meta_graph.collection_def[key]
-            return [n.split(":")[0] for n in collection.node_list.value]
-    return []
+def _initializer(path, meta_graph):
+    """The graph of the model's init op (TF2 signature or TF1 collection), if it has one."""
+    fetch = []
+    if INIT_OP_SIGNATURE in meta_graph.signature_def:
+        fetch = [t.name for t in meta_graph.signature_def[INIT_OP_SIGNATURE].outputs.values()]
+    else:
+        for key in _INIT_OP_COLLECTIONS:
+            if key in meta_graph.collection_def:
+                fetch = list(meta_graph.collection_def[key].node_list.value)
+                break
+    fetch = sorted({graph_pruning.input_node_name(name) for name in fetch})
+    if not fetch:
+        return None
+    graph_def = graph_pruning.prune(meta_graph.graph_def, fetch)
+    return InitializerSource(graph_def, read_variable_values(path, meta_graph, graph_def), fetch)
 
 
 def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequence[str] = (),
@@ -121,7 +127,7 @@ def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequenc
     return GraphSource(
         graph_def=graph_def, inputs=inputs, outputs=outputs, variable_values=values,
         tf_version=meta_graph.meta_info_def.tensorflow_version,
-        initializer_outputs=_initializer_outputs(meta_graph))
+        initializer=_initializer(path, meta_graph))
 
 
 def _checkpoint_reader(path):

@@ -6,7 +6,7 @@ Each output therefore gets an Identity node of its own, named after its key.
 """
 
 import re
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Optional
 
 from google.protobuf import json_format
 from tensorflow.core.framework import graph_pb2, types_pb2
@@ -38,17 +38,25 @@ def add_output_nodes(graph_def: graph_pb2.GraphDef,
     return renamed
 
 
-def _entry(spec: TensorSpec):
-    return {
+def entry(spec: TensorSpec, resource_id: Optional[int] = None):
+    """One signature entry; a ``resourceId`` links a DT_RESOURCE input to an initializer output."""
+    result = {
         "name": spec.name,
         "dtype": types_pb2.DataType.Name(spec.dtype),
         "tensorShape": json_format.MessageToDict(spec.shape),
     }
+    if resource_id is not None:
+        result["resourceId"] = resource_id
+    return result
 
 
-def signature_json(inputs: Mapping[str, TensorSpec], outputs: Mapping[str, TensorSpec]):
-    """The model.json ``signature`` object."""
+def signature_json(inputs: Mapping[str, TensorSpec], outputs: Mapping[str, TensorSpec],
+                   resource_inputs=None):
+    """The model.json ``signature``; ``resource_inputs`` maps keys to (TensorSpec, resourceId)."""
+    resource_inputs = resource_inputs or {}
     return {
-        "inputs": {key: _entry(spec) for key, spec in inputs.items()},
-        "outputs": {key: _entry(spec) for key, spec in outputs.items()},
+        "inputs": {**{key: entry(spec) for key, spec in inputs.items()},
+                   **{key: entry(spec, rid) for key, (spec, rid) in resource_inputs.items()}},
+        "outputs": {key: entry(spec) for key, spec in outputs.items()},
     }
+

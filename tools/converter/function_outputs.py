@@ -1,0 +1,30 @@
+"""Gives every output of a function (While/If bodies) a node of its own.
+
+TF.js records a function output's index on the producing node (``defaultOutput``), so two
+outputs taken from one multi-output node -- e.g. a nested While's loop variables returned by
+its enclosing loop body -- would both read the last index. An Identity per extra output keeps
+each one exact.
+"""
+
+from tools.converter import graph_pruning
+
+
+def separate_function_outputs(graph_def):
+    """Rewrites functions of ``graph_def`` in place so no two outputs share a producing node."""
+    for function in graph_def.library.function:
+        types = {arg.name: arg.type for arg in function.signature.output_arg}
+        taken = {n.name for n in function.node_def}
+        seen = set()
+        for key in sorted(function.ret):
+            tensor = function.ret[key]
+            node = graph_pruning.input_node_name(tensor)
+            if node not in seen:
+                seen.add(node)
+                continue
+            name = f"{node}/{key}_output"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            identity = function.node_def.add(name=name, op="Identity", input=[tensor])
+            identity.attr["T"].type = types[key]
+            function.ret[key] = f"{name}:output:0"
