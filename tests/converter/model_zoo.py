@@ -7,11 +7,8 @@ case name, so a case is identical on every build.
 """
 
 import dataclasses
-import importlib.util
 import os
 import pathlib
-import sys
-import types
 import zlib
 from typing import Callable
 
@@ -19,8 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import packaging.version  # noqa: E402
 import tensorflow as tf  # noqa: E402
+import tensorflow_hub as hub  # noqa: E402
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
 
 SAVED_MODEL_FLAGS = ("--input_format=tf_saved_model",)
@@ -104,23 +101,6 @@ def _run_graph_def(graph_def: tf.compat.v1.GraphDef, inputs: dict[str, np.ndarra
         values = sess.run([f"{node}:0" for node in outputs],
                           {f"{node}:0": value for node, value in inputs.items()})
     return {node: np.asarray(value) for node, value in zip(outputs, values)}
-
-
-def _hub_load(path: str):
-    """hub.load(path), importing tensorflow_hub 0.16.1 even where pkg_resources is missing.
-
-    tensorflow_hub/__init__.py only calls pkg_resources.parse_version (to check the TF version),
-    and setuptools >= 81 no longer ships pkg_resources; a stand-in is present during the import.
-    """
-    shim = importlib.util.find_spec("pkg_resources") is None
-    if shim:
-        sys.modules["pkg_resources"] = types.SimpleNamespace(parse_version=packaging.version.parse)
-    try:
-        import tensorflow_hub as hub
-    finally:
-        if shim:
-            del sys.modules["pkg_resources"]
-    return hub.load(path)
 
 
 # --- builders ---
@@ -375,7 +355,7 @@ def build_hub_tf1_module(workdir: pathlib.Path) -> ModelCase:
     (path / "saved_model.pb").write_bytes(saved_model.SerializeToString())
     (path / "tfhub_module.pb").write_bytes(_HUB_MODULE_DEF_V3)
     return _saved_model_case(name, path, {"default": _normal(rng, 2, 3)}, flags=HUB_FLAGS,
-                             signature="default", load=_hub_load)
+                             signature="default", load=hub.load)
 
 
 def build_hub_tf2_dir(workdir: pathlib.Path) -> ModelCase:
@@ -389,7 +369,7 @@ def build_hub_tf2_dir(workdir: pathlib.Path) -> ModelCase:
         return {"embedding": tf.math.l2_normalize(tf.matmul(x, module.w), axis=1)}
 
     return _save_tf2(workdir, name, module, {"x": _normal(rng, 2, 3)},
-                     signatures={SERVING_DEFAULT: serve}, flags=HUB_FLAGS, load=_hub_load)
+                     signatures={SERVING_DEFAULT: serve}, flags=HUB_FLAGS, load=hub.load)
 
 
 BUILDERS: dict[str, Callable[[pathlib.Path], ModelCase]] = {

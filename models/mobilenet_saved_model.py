@@ -1,0 +1,45 @@
+"""Writes the demo model: a Keras MobileNetV2 (224x224, 1000 classes) as a SavedModel.
+
+No weights can be downloaded, so the network gets random weights from a fixed seed, and its
+BatchNormalization statistics are randomised too so that outputs differ between inputs the way
+a trained model's do. usage: python -m models.mobilenet_saved_model OUTPUT_DIR [--seed=N]
+"""
+
+import os
+
+from absl import app, flags, logging
+
+flags.DEFINE_integer("seed", 0, "Seed of the random weights.")
+FLAGS = flags.FLAGS
+
+
+def build(seed):
+    """Returns the seeded MobileNetV2 Keras model."""
+    import keras  # pylint: disable=import-outside-toplevel
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    keras.utils.set_random_seed(seed)
+    model = keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3))
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([
+                rng.uniform(0.5, 1.5, gamma.shape).astype("float32"),
+                rng.normal(0.0, 0.1, beta.shape).astype("float32"),
+                rng.normal(0.0, 0.1, mean.shape).astype("float32"),
+                rng.uniform(0.5, 1.5, variance.shape).astype("float32"),
+            ])
+    return model
+
+
+def main(argv):
+    if len(argv) != 2:
+        raise app.UsageError("usage: mobilenet_saved_model OUTPUT_DIR [--seed=N]")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.set_verbosity(logging.WARNING)
+    build(FLAGS.seed).export(argv[1], verbose=False)
+
+
+if __name__ == "__main__":
+    app.run(main)

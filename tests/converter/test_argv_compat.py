@@ -1,0 +1,60 @@
+"""Reference-style command lines are read without the reference's traps."""
+
+import pytest
+from absl import flags
+
+from tools.converter import argv_compat, cli
+
+QUANTIZE = {"quantize_float16", "quantize_uint8", "quantize_uint16"}
+BOOLS = {"strip_debug_ops", "control_flow_v2"}
+VALUES = {"input_format", "signature_name"}
+
+
+def normalize(*args):
+    return argv_compat.normalize(list(args), VALUES, BOOLS, QUANTIZE)
+
+
+@pytest.mark.parametrize("args,expected", [
+    # A bare --quantize_* before the paths means every weight; it does not swallow INPUT.
+    (["--quantize_float16", "in", "out"], ["--quantize_float16=*", "--", "in", "out"]),
+    (["--quantize_uint8", "conv*,dense*", "in", "out"],
+     ["--quantize_uint8=conv*,dense*", "--", "in", "out"]),
+    (["in", "out", "--quantize_uint16"], ["--quantize_uint16=*", "--", "in", "out"]),
+    # Bool flags with a separate literal value, the reference's only form.
+    (["--strip_debug_ops", "False", "in", "out"], ["--strip_debug_ops=False", "--", "in", "out"]),
+    (["--strip_debug_ops", "in", "out"], ["--strip_debug_ops", "--", "in", "out"]),
+    # A path named like a bool literal stays a path when it is needed as one.
+    (["--control_flow_v2", "true", "out"], ["--control_flow_v2", "--", "true", "out"]),
+    # Flags in any order; values given with a space; paths with spaces kept whole.
+    (["my model", "--input_format", "tf_hub", "out dir"],
+     ["--input_format=tf_hub", "--", "my model", "out dir"]),
+    (["--", "-odd", "out"], ["--", "-odd", "out"]),
+])
+def test_normalize(args, expected):
+    assert normalize(*args) == expected
+
+
+@pytest.fixture
+def parsed():
+    yield lambda *args: cli.parse_argv(["tfjs_converter", *args])
+    flags.FLAGS.unparse_flags()
+
+
+@pytest.mark.parametrize("spelling,value", [
+    ("--strip_debug_ops=False", False), ("--strip_debug_ops=false", False),
+    ("--strip_debug_ops=True", True), ("--strip_debug_ops", True),
+    ("--nostrip_debug_ops", False)])
+def test_bool_flag_spellings(parsed, spelling, value):
+    assert parsed(spelling, "a", "b") == ["tfjs_converter", "a", "b"]
+    assert flags.FLAGS.strip_debug_ops is value
+
+
+def test_options_from_reference_style_flags(parsed):
+    remaining = parsed("--quantize_uint8", "--saved_model_tags", "serve, gpu", "in put",
+                       "--metadata=a:x.json,b:y.json", "out put", "--quantize_float16=conv*,b?")
+    options = cli.options_from_flags(*remaining[1:])
+    assert (options.input_path, options.output_dir) == ("in put", "out put")
+    assert options.quantize == {"uint8": ("*",), "float16": ("conv*", "b?")}
+    assert options.saved_model_tags == ("serve", "gpu")
+    assert options.metadata == {"a": "x.json", "b": "y.json"}
+    assert options.control_flow_v2 is True

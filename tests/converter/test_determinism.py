@@ -1,0 +1,38 @@
+"""Same input and flags: byte-identical files, whatever the process, directory or hash seed."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.converter import model_zoo, tfjs
+
+CASES = ("conv_bn_relu", "hash_table", "nested_while", "dict_outputs")
+
+
+def _convert_elsewhere(case, output_dir, cwd, hash_seed):
+    subprocess.run(
+        [sys.executable, "-m", "tools.converter", *case.flags, case.input_path, str(output_dir)],
+        check=True, capture_output=True, cwd=cwd,
+        env={"PYTHONPATH": str(tfjs.REPO_ROOT), "PATH": "/usr/bin:/bin",
+             "PYTHONHASHSEED": hash_seed})
+
+
+def _files(directory):
+    return {name: (directory / name).read_bytes() for name in sorted(os.listdir(directory))}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_two_conversions_are_byte_identical(name, tmp_path):
+    case = model_zoo.build(name, tmp_path / "models")
+    first = tmp_path / "a"
+    second = tmp_path / "deeper" / "other name"
+    _convert_elsewhere(case, first, tmp_path, "1")
+    _convert_elsewhere(case, second, "/", "2")
+    first_files, second_files = _files(first), _files(second)
+    assert list(first_files) == list(second_files)
+    for file_name, data in first_files.items():
+        assert data == second_files[file_name], f"{file_name} differs between runs"
+    model_json = first_files["model.json"].decode()
+    assert str(tmp_path) not in model_json and case.input_path not in model_json
