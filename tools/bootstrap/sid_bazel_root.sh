@@ -118,7 +118,9 @@ common --override_module=buildozer=/opt/bazel-offline/mock_modules/buildozer
 common --override_module=zlib=/opt/bazel-offline/mock_modules/zlib
 common --registry=file:///opt/bazel-offline/no-registry
 common --noenable_workspace
-build --nosandbox_debug
 RC
+# Debian's rc turns --sandbox_debug on after the site rc (flooding logs): the root's home rc,
+# read after it (and after a project's .bazelrc), turns it off again.
+echo 'build --nosandbox_debug' > "$R/root/.bazelrc"
 if cmp -s "$R/etc/bazel.bazelrc.new" "$R/etc/bazel.bazelrc"; then rm "$R/etc/bazel.bazelrc.new"
 else mv "$R/etc/bazel.bazelrc.new" "$R/etc/bazel.bazelrc"; fi

@@ -1,9 +1,14 @@
 """Reference-style command lines are read without the reference's traps."""
 
+import re
+import subprocess
+import sys
+
 import pytest
 from absl import flags
 
-from tools.converter import argv_compat, cli
+from tests.converter import tfjs
+from tools.converter import argv_compat, cli, version
 
 QUANTIZE = {"quantize_float16", "quantize_uint8", "quantize_uint16"}
 BOOLS = {"strip_debug_ops", "control_flow_v2"}
@@ -58,3 +63,23 @@ def test_options_from_reference_style_flags(parsed):
     assert options.saved_model_tags == ("serve", "gpu")
     assert options.metadata == {"a": "x.json", "b": "y.json"}
     assert options.control_flow_v2 is True
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "tools.converter", "--version"],
+                            cwd=tfjs.REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"tfjs_converter {version.VERSION} (rules_tfjs)"
+
+
+def test_help_lists_usage_and_every_reference_flag():
+    result = subprocess.run([sys.executable, "-m", "tools.converter", "--help"], cwd=tfjs.REPO_ROOT,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("Converts a TensorFlow model into a TensorFlow.js model.")
+    for flag in ("input_format", "output_format", "signature_name", "saved_model_tags",
+                 "output_node_names", "quantize_float16", "quantize_uint8", "quantize_uint16",
+                 "weight_shard_size_bytes", "strip_debug_ops", "control_flow_v2",
+                 "use_structured_outputs_names", "metadata", "skip_op_check",
+                 "split_weights_by_layer"):
+        assert re.search(rf"--(\[no\])?{flag}:", result.stdout), flag
+    assert "absl" not in result.stdout  # only the converter's own flags
