@@ -5,9 +5,9 @@ BatchNormalization statistics are randomised too so that outputs differ between 
 a trained model's do. usage: python -m models.mobilenet_saved_model OUTPUT_DIR [--seed=N]
 """
 
-import os
-
 from absl import app, flags, logging
+
+from tools.converter import tf_import
 
 flags.DEFINE_integer("seed", 0, "Seed of the random weights.")
 FLAGS = flags.FLAGS
@@ -15,6 +15,7 @@ FLAGS = flags.FLAGS
 
 def build(seed):
     """Returns the seeded MobileNetV2 Keras model."""
+    tf_import.import_tensorflow()  # quietly, before Keras imports it
     import keras  # pylint: disable=import-outside-toplevel
     import numpy as np  # pylint: disable=import-outside-toplevel
 
@@ -36,7 +37,6 @@ def build(seed):
 def main(argv):
     if len(argv) != 2:
         raise app.UsageError("usage: mobilenet_saved_model OUTPUT_DIR [--seed=N]")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.set_verbosity(logging.WARNING)
     build(FLAGS.seed).export(argv[1], verbose=False)
 

@@ -10,7 +10,7 @@ set -euo pipefail
 R=${RULES_TFJS_SIDROOT:-/opt/rules_tfjs-sidroot}
 # python3.13-venv brings ensurepip's bundled pip wheel, so venvs get pip without python3-pip.
 # git: git_repository. ca-certificates-java: the JVM (repository downloads) trusts the same CAs.
-PKGS="bazel-bootstrap python3.13 python3.13-venv ca-certificates ca-certificates-java nginx-light git"
+PKGS="bazel-bootstrap python3.13 python3.13-venv ca-certificates ca-certificates-java nginx-light git nodejs npm"
 export DEBIAN_FRONTEND=noninteractive
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (debootstrap, mount namespaces)" >&2; exit 1; }
 
@@ -26,11 +26,11 @@ in_root() {
     mount -t proc proc "$R/proc"; mount --rbind /dev "$R/dev"; mount --rbind /sys "$R/sys"
     exec chroot "$R" "$@"' _ "$R" "$@"
 }
+same() { { [ ! -e "$1" ] && [ ! -e "$2" ]; } || diff -rq "$1" "$2" >/dev/null 2>&1; }
 sync_path() {  # sync_path SRC DST: mirror a host file or folder into the root (removed when gone)
-  if [ -e "$1" ]; then
-    diff -rq "$1" "$2" >/dev/null 2>&1 && return 0
-    rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -rL "$1" "$2"
-  else rm -rf "$2"; fi
+  same "$1" "$2" && return 0
+  rm -rf "$2"
+  if [ -e "$1" ]; then mkdir -p "$(dirname "$2")"; cp -rL "$1" "$2"; fi
 }
 
 if [ "$(cat "$R/.rules_tfjs-packages" 2>/dev/null)" != "$PKGS" ]; then
@@ -61,7 +61,7 @@ fi
 
 # HTTPS to the registries may go through a local CA: trust the host's extra CAs (Java too, through
 # ca-certificates-java's hook), re-done only when they changed.
-if ! diff -rq /usr/local/share/ca-certificates "$R/usr/local/share/ca-certificates" >/dev/null 2>&1; then
+if ! same /usr/local/share/ca-certificates "$R/usr/local/share/ca-certificates"; then
   sync_path /usr/local/share/ca-certificates "$R/usr/local/share/ca-certificates"
   in_root update-ca-certificates --fresh >/dev/null 2>&1
 fi
@@ -75,9 +75,12 @@ sync_path "$HOME/.pip/pip.conf" "$R/root/.pip/pip.conf"
 sync_path /etc/npmrc "$R/etc/npmrc"
 npm_user=$HOME/.npmrc
 if command -v npm >/dev/null; then  # npm's global rc sits under its prefix (/usr/etc/npmrc for some builds)
-  eval "$(npm config get globalconfig userconfig 2>/dev/null | sed -n "s/^\(globalconfig\|userconfig\)=\(\/.*\)/npm_\1='\2'/p")"
-  [ -n "${npm_globalconfig:-}" ] && [ "$npm_globalconfig" != /etc/npmrc ] && sync_path "$npm_globalconfig" "$R$npm_globalconfig"
-  npm_user=${npm_userconfig:-$npm_user}
+  while IFS='=' read -r k v; do
+    case $k in
+      globalconfig) [ "$v" = /etc/npmrc ] || sync_path "$v" "$R$v" ;;
+      userconfig) npm_user=$v ;;
+    esac
+  done < <(npm config get globalconfig userconfig 2>/dev/null | grep -E '^(globalconfig|userconfig)=/')
 fi
 sync_path "$npm_user" "$R/root/.npmrc"
 

@@ -21,7 +21,7 @@ pip_paths() {  # existing absolute paths in the host's pip config files and PIP_
   { cat /etc/pip.conf /etc/xdg/pip/pip.conf "${XDG_CONFIG_HOME:-$HOME/.config}/pip/pip.conf" \
         "$HOME/.pip/pip.conf" 2>/dev/null | grep -v '^[[:space:]]*[#;[]' | sed 's/^[^=]*=//'
     env | sed -n 's/^PIP_[A-Z_]*=//p'
-  } | tr -s ' \t' '\n\n' | while read -r t; do
+  } | tr -s '[:blank:]' '\n' | while read -r t; do
     case $t in  # a PEP 503 index .../simple links to its files beside it (../../files): mount its parent
       file://*) t=${t#file://}; t=${t%/}; [ "${t##*/}" = simple ] && t=${t%/*} ;;
     esac

@@ -1,0 +1,161 @@
+"""The tfjs_web_model rule: a TensorFlow model converted to a TF.js graph model directory."""
+
+load(":providers.bzl", "TfjsModelInfo")
+
+INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub"]
+_TOOLCHAIN_TYPE = Label("//rules/toolchain:type")
+_SAVED_MODEL_FILES = ["saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb"]
+
+def _input_path(ctx):
+    """The INPUT argument: a directory (tree artifact or source files of one) or a .pb file."""
+    files = ctx.files.src
+    if len(files) == 1 and (files[0].is_directory or ctx.attr.input_format == "tf_frozen_model"):
+        return files[0].path
+    if ctx.attr.input_format == "tf_frozen_model":
+        fail("src of a tf_frozen_model must be one GraphDef .pb file, got %d files" % len(files))
+    markers = [f for f in files if f.basename in _SAVED_MODEL_FILES]
+    if not markers:
+        fail("src must be a SavedModel directory (a directory target, or files that include " +
+             "saved_model.pb), or a .pb file with input_format = \"tf_frozen_model\"; got %s" %
+             [f.short_path for f in files][:5])
+    return markers[0].dirname
+
+def _converter_args(ctx, output_dir):
+    args = ctx.actions.args()
+    args.add("--input_format=" + ctx.attr.input_format)
+    args.add("--output_format=tfjs_graph_model")
+    if ctx.attr.signature_name:
+        args.add("--signature_name=" + ctx.attr.signature_name)
+    if ctx.attr.saved_model_tags:
+        args.add_joined(ctx.attr.saved_model_tags, join_with = ",", format_joined = "--saved_model_tags=%s")
+    if ctx.attr.output_node_names:
+        args.add_joined(ctx.attr.output_node_names, join_with = ",", format_joined = "--output_node_names=%s")
+    for dtype in ("float16", "uint8", "uint16"):
+        globs = getattr(ctx.attr, "quantize_" + dtype)
+        if globs:
+            args.add_joined(globs, join_with = ",", format_joined = "--quantize_%s=%%s" % dtype)
+    args.add("--weight_shard_size_bytes=%d" % ctx.attr.weight_shard_size_bytes)
+    for flag in ("strip_debug_ops", "control_flow_v2", "use_structured_outputs_names", "skip_op_check"):
+        args.add("--%s=%s" % (flag, "true" if getattr(ctx.attr, flag) else "false"))
+    if ctx.attr.metadata:
+        entries = []
+        for target, name in ctx.attr.metadata.items():
+            files = target.files.to_list()
+            if len(files) != 1:
+                fail("metadata %r must be one JSON file, got %d files" % (name, len(files)))
+            entries.append("%s:%s" % (name, files[0].path))
+        args.add("--metadata=" + ",".join(sorted(entries)))
+    args.add("--")
+    args.add(_input_path(ctx))
+    args.add(output_dir.path)
+    return args
+
+def _tfjs_web_model_impl(ctx):
+    if ctx.attr.weight_shard_size_bytes <= 0:
+        fail("weight_shard_size_bytes must be positive, got %d" % ctx.attr.weight_shard_size_bytes)
+    claimed = {}
+    for dtype in ("float16", "uint8", "uint16"):
+        for glob in getattr(ctx.attr, "quantize_" + dtype):
+            if glob in claimed:
+                fail("weight glob %r is given to quantize_%s and quantize_%s" % (glob, claimed[glob], dtype))
+            claimed[glob] = dtype
+    model_dir = ctx.actions.declare_directory(ctx.label.name)
+    converter = ctx.toolchains[_TOOLCHAIN_TYPE].converter
+    ctx.actions.run(
+        executable = converter,
+        arguments = [_converter_args(ctx, model_dir)],
+        inputs = depset(ctx.files.src + ctx.files.metadata),
+        outputs = [model_dir],
+        mnemonic = "TfjsConvert",
+        progress_message = "Converting %{label} to a TF.js graph model",
+        use_default_shell_env = False,
+        toolchain = _TOOLCHAIN_TYPE,
+    )
+    quantization = {}
+    for dtype in ("float16", "uint8", "uint16"):
+        if getattr(ctx.attr, "quantize_" + dtype):
+            quantization[dtype] = getattr(ctx.attr, "quantize_" + dtype)
+    return [
+        DefaultInfo(files = depset([model_dir]), runfiles = ctx.runfiles(files = [model_dir])),
+        TfjsModelInfo(
+            model_dir = model_dir,
+            format = "graph-model",
+            input_format = ctx.attr.input_format,
+            signature_name = ctx.attr.signature_name,
+            output_node_names = ctx.attr.output_node_names,
+            quantization = quantization,
+        ),
+    ]
+
+tfjs_web_model = rule(
+    implementation = _tfjs_web_model_impl,
+    doc = """Converts a TensorFlow model into a TF.js graph model.
+
+The output is one directory, `<name>/`, holding `model.json` and `group1-shard<i>of<n>.bin`,
+returned in `DefaultInfo` (so filegroups, genrules and packaging rules take it as is) and in
+`TfjsModelInfo`. The conversion is a hermetic, remote-cacheable action: the same model and
+attributes give byte-identical files on any machine and checkout path.
+
+Example:
+
+```starlark
+tfjs_web_model(
+    name = "mobilenet_web",
+    src = ":mobilenet_saved_model",
+    quantize_float16 = ["*"],
+)
+```""",
+    attrs = {
+        "src": attr.label(
+            mandatory = True,
+            allow_files = True,
+            doc = "The model: a SavedModel or TF-Hub module directory (a target producing a " +
+                  "directory, or the files of one including saved_model.pb), or a frozen " +
+                  "GraphDef .pb.",
+        ),
+        "input_format": attr.string(
+            default = "tf_saved_model",
+            values = INPUT_FORMATS,
+            doc = "Format of src: " + ", ".join(INPUT_FORMATS) + ".",
+        ),
+        "signature_name": attr.string(
+            doc = "SavedModel signature to convert (default: serving_default; TF-Hub: " +
+                  "default, else serving_default, else the only one).",
+        ),
+        "saved_model_tags": attr.string_list(
+            doc = "Tags of the MetaGraph to convert (default: serve).",
+        ),
+        "output_node_names": attr.string_list(
+            doc = "tf_frozen_model: names of the output nodes (required there).",
+        ),
+        "quantize_float16": attr.string_list(
+            doc = "Weight-name globs to store as float16; [\"*\"] for all float32 weights.",
+        ),
+        "quantize_uint8": attr.string_list(
+            doc = "Weight-name globs to store as affine uint8 (value = min + scale * q).",
+        ),
+        "quantize_uint16": attr.string_list(
+            doc = "Weight-name globs to store as affine uint16.",
+        ),
+        "weight_shard_size_bytes": attr.int(
+            default = 4194304,
+            doc = "Size of each weight file.",
+        ),
+        "strip_debug_ops": attr.bool(doc = "Remove Assert, Print, CheckNumerics and friends."),
+        "control_flow_v2": attr.bool(
+            default = True,
+            doc = "Keep functional While/If (TF.js runs them); False lowers them to " +
+                  "Switch/Merge frames.",
+        ),
+        "use_structured_outputs_names": attr.bool(
+            doc = "TF.js predict() returns a dict keyed by output name.",
+        ),
+        "metadata": attr.label_keyed_string_dict(
+            allow_files = [".json"],
+            doc = "JSON files stored in model.json's userDefinedMetadata, each under its name: " +
+                  "{\":labels.json\": \"labels\"}.",
+        ),
+        "skip_op_check": attr.bool(doc = "Write the model even if TF.js lacks some of its ops."),
+    },
+    toolchains = [_TOOLCHAIN_TYPE],
+)
