@@ -38,8 +38,7 @@ npm_packages = repository_rule(
     environ = ["PATH"],
 )
 
-def _dev_impl(module_ctx):
-    del module_ctx  # nothing to configure
+def _dev_impl(_module_ctx):
     npm_packages(
         name = "tfjs_npm",
         package_json = Label("//tests/js:package.json"),

@@ -1,0 +1,1 @@
+placeholder: analysis tests never run the conversion
