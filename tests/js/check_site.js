@@ -7,7 +7,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const tf = require('@tensorflow/tfjs');
+const {tf, loadGraphModel} = require('./graph_model_io');
 
 async function main() {
   const site = process.argv[2];
@@ -23,10 +23,7 @@ async function main() {
     for (const shard of group.paths) assert.ok(fs.existsSync(path.join(site, 'model', shard)), shard);
   }
   await tf.setBackend('cpu');
-  const fetchFunc = async (url) =>
-      new Response(fs.readFileSync(path.join(site, new URL(url).pathname)), {status: 200});
-  const model = await tf.loadGraphModel(
-      tf.io.http('http://site.invalid/model/model.json', {fetchFunc}));
+  const model = await loadGraphModel(path.join(site, 'model'));
   const scores = model.execute(tf.ones([1, 224, 224, 3]).mul(0.5));
   assert.deepStrictEqual(scores.shape, [1, 1000]);
   const values = await scores.data();

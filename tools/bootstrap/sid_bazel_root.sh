@@ -109,7 +109,8 @@ fi
 # --override_module lines (platforms, rules_java, rules_cc, bazel_features, bazel_skylib,
 # rules_license, rules_python, rules_proto) come after it: re-point those from a project .bazelrc.
 # --noenable_workspace: Bazel 7 still reads a WORKSPACE (its built-in suffix downloads rules_cc)
-# unless told not to; a WORKSPACE project can turn it back on in its .bazelrc.
+# unless told not to; a WORKSPACE project can turn it back on in its .bazelrc, and then finds
+# the repositories that suffix would download overridden with Debian's copies.
 # The output user root has the same path inside the root as on the host (sid_run.sh mounts it
 # there), so bazel-bin links and `bazel info` paths are valid on both sides.
 mkdir -p "$R/var/cache/bazel"
@@ -121,6 +122,14 @@ common --override_module=buildozer=/opt/bazel-offline/mock_modules/buildozer
 common --override_module=zlib=/opt/bazel-offline/mock_modules/zlib
 common --registry=file:///opt/bazel-offline/no-registry
 common --noenable_workspace
+# For WORKSPACE-mode projects: Debian's copies of what Bazel's WORKSPACE suffix would download.
+common --override_repository=rules_cc=/usr/share/bazel/rules/cc
+common --override_repository=rules_java=/usr/share/bazel/rules/java
+common --override_repository=rules_python=/usr/share/bazel/rules/python
+common --override_repository=rules_proto=/usr/share/bazel/rules/proto
+common --override_repository=rules_license=/usr/share/bazel/rules/license
+common --override_repository=platforms=/usr/share/bazel/tools/platforms
+common --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib
 RC
 # Debian's rc turns --sandbox_debug on after the site rc (flooding logs): the root's home rc,
 # read after it (and after a project's .bazelrc), turns it off again.

@@ -1,0 +1,78 @@
+"""Writes an e2e test model and TensorFlow's outputs for it.
+
+usage: python -m tests.e2e_support.make_models KIND MODEL_OUT EXPECTED_JSON
+KIND: loop_saved_model (a TF2 SavedModel: a while loop, a variable, two outputs sharing shape
+and dtype) or frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits").
+EXPECTED_JSON: {"inputs": {key: spec}, "outputs": {key: spec}}, spec = {dtype, shape, values}.
+"""
+
+import json
+
+from absl import app, logging
+
+from tools.converter import tf_import
+
+
+def _spec(value):
+    value = value.numpy() if hasattr(value, "numpy") else value
+    dtype = {"f": "float32", "i": "int32", "b": "bool"}[value.dtype.kind]
+    return {"dtype": dtype, "shape": list(value.shape), "values": value.reshape(-1).tolist()}
+
+
+def loop_saved_model(tf, np, path):
+    """A SavedModel whose outputs need a while loop that TF.js must run."""
+    rng = np.random.default_rng(7)
+    module = tf.Module()
+    module.w = tf.Variable(rng.standard_normal(3).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"),
+                                  tf.TensorSpec([], tf.int32, name="steps")])
+    def serve(x, steps):
+        acc = tf.zeros_like(x)
+        for _ in tf.range(steps):
+            acc = acc * 0.9 + tf.tanh(x * module.w)
+        return {"acc": acc, "scaled": x * module.w}
+
+    tf.saved_model.save(module, path, signatures={"serving_default": serve})
+    inputs = {"x": rng.standard_normal((2, 3)).astype("float32"), "steps": np.array(5, "int32")}
+    loaded = tf.saved_model.load(path).signatures["serving_default"]
+    return inputs, loaded(**{k: tf.constant(v) for k, v in inputs.items()})
+
+
+def frozen_graph(tf, np, path):
+    """A frozen GraphDef: dense layer, softmax; outputs "probs" and "logits"."""
+    rng = np.random.default_rng(11)
+    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="input")
+        w = tf.compat.v1.Variable(rng.standard_normal((4, 5)).astype("float32"))
+        logits = tf.identity(tf.matmul(x, w), name="logits")
+        tf.nn.softmax(logits, name="probs")
+        session.run(tf.compat.v1.global_variables_initializer())
+        frozen = tf.compat.v1.graph_util.convert_variables_to_constants(
+            session, graph.as_graph_def(), ["probs", "logits"])
+    with open(path, "wb") as f:
+        f.write(frozen.SerializeToString())
+    inputs = {"input": rng.standard_normal((3, 4)).astype("float32")}
+    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
+        tf.graph_util.import_graph_def(frozen, name="")
+        probs, logits = session.run(["probs:0", "logits:0"], {"input:0": inputs["input"]})
+    return inputs, {"probs": probs, "logits": logits}
+
+
+def main(argv):
+    if len(argv) != 4:
+        raise app.UsageError("usage: make_models KIND MODEL_OUT EXPECTED_JSON")
+    logging.set_verbosity(logging.WARNING)
+    tf = tf_import.import_tensorflow()
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    kind, model_out, expected_out = argv[1:]
+    inputs, outputs = {"loop_saved_model": loop_saved_model, "frozen_graph": frozen_graph}[kind](
+        tf, np, model_out)
+    expected = {"inputs": {k: _spec(v) for k, v in inputs.items()},
+                "outputs": {k: _spec(v) for k, v in sorted(outputs.items())}}
+    with open(expected_out, "w", encoding="utf-8") as f:
+        json.dump(expected, f, sort_keys=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
