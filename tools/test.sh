@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: sets up what is missing first (the hash-locked Python environment, cached
-# outside the checkout, and the pinned TF.js packages), then pytest. Extra args go to pytest.
+# outside the checkout; the pinned TF.js packages; nginx for the remote-cache test; Bazel through
+# tools/bazel), then pytest. Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python=$(tools/bootstrap/python_env.sh test)
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt-get install -y -qq nginx-light >/dev/null
 exec "$python" -m pytest "$@"

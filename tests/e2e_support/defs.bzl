@@ -21,10 +21,10 @@ def _e2e_model_impl(ctx):
 
 e2e_model = rule(
     implementation = _e2e_model_impl,
-    doc = "A test model (kind: loop_saved_model or frozen_graph) and, in output group " +
+    doc = "A test model (kind: loop_saved_model, frozen_graph, unsupported_op) and, in output group " +
           "'expected', TensorFlow's outputs for fixed inputs.",
     attrs = {
-        "kind": attr.string(mandatory = True, values = ["loop_saved_model", "frozen_graph"]),
+        "kind": attr.string(mandatory = True, values = ["loop_saved_model", "frozen_graph", "unsupported_op"]),
         "_make_models": attr.label(
             default = "//tests/e2e_support:make_models",
             executable = True,

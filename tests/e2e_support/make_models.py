@@ -2,7 +2,8 @@
 
 usage: python -m tests.e2e_support.make_models KIND MODEL_OUT EXPECTED_JSON
 KIND: loop_saved_model (a TF2 SavedModel: a while loop, a variable, two outputs sharing shape
-and dtype) or frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits").
+and dtype), frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits") or
+unsupported_op (a SavedModel using MatrixDeterminant, which TF.js lacks).
 EXPECTED_JSON: {"inputs": {key: spec}, "outputs": {key: spec}}, spec = {dtype, shape, values}.
 """
 
@@ -59,6 +60,15 @@ def frozen_graph(tf, np, path):
     return inputs, {"probs": probs, "logits": logits}
 
 
+def unsupported_op(tf, np, path):
+    """A SavedModel with an op TF.js cannot run: its conversion must fail."""
+    serve = tf.function(lambda m: {"det": tf.linalg.det(m)},
+                        input_signature=[tf.TensorSpec([3, 3], tf.float32, name="m")])
+    tf.saved_model.save(tf.Module(), path, signatures={"serving_default": serve})
+    inputs = {"m": np.eye(3, dtype="float32")}
+    return inputs, serve(tf.constant(inputs["m"]))
+
+
 def main(argv):
     if len(argv) != 4:
         raise app.UsageError("usage: make_models KIND MODEL_OUT EXPECTED_JSON")
@@ -66,8 +76,8 @@ def main(argv):
     tf = tf_import.import_tensorflow()
     import numpy as np  # pylint: disable=import-outside-toplevel
     kind, model_out, expected_out = argv[1:]
-    inputs, outputs = {"loop_saved_model": loop_saved_model, "frozen_graph": frozen_graph}[kind](
-        tf, np, model_out)
+    makers = {f.__name__: f for f in (loop_saved_model, frozen_graph, unsupported_op)}
+    inputs, outputs = makers[kind](tf, np, model_out)
     expected = {"inputs": {k: _spec(v) for k, v in inputs.items()},
                 "outputs": {k: _spec(v) for k, v in sorted(outputs.items())}}
     with open(expected_out, "w", encoding="utf-8") as f:

@@ -1,0 +1,130 @@
+"""Bazel end to end: the repository's own Bazel tests, both e2e workspaces, caching and
+reproducibility of conversions, and failing conversions reported by `bazel build`."""
+
+import filecmp
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.bazel.bazel_driver import REPO_ROOT, bazel, output_path, spawns
+from tests.bazel.remote_cache import nginx_webdav_cache
+
+DEMO = "//models:mobilenet_web"
+
+
+def test_repository_bazel_tests_pass():
+    """Analysis tests of the rule and the static site test."""
+    result = bazel(REPO_ROOT, "test", "//...")
+    for test in ("//examples/web:site_test", "//tests/analysis:action_test",
+                 "//tests/analysis:providers_test"):
+        assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), test
+
+
+@pytest.mark.parametrize("workspace", ["bzlmod", "workspace"])
+def test_e2e_workspace_converts_and_tfjs_matches_tensorflow(workspace):
+    result = bazel(REPO_ROOT / "e2e" / workspace, "test", "//...")
+    for test in ("//:loop_web_test", "//:frozen_web_test"):
+        assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), (
+            test, result.stdout[-3000:])
+
+
+def _convert_spawns(log):
+    converts = [s for s in spawns(log) if s.get("mnemonic") == "TfjsConvert"]
+    assert converts, "no TfjsConvert action ran"
+    return converts
+
+
+def test_clean_rebuild_hits_the_disk_cache(tmp_path):
+    cache, log = tmp_path / "disk cache", tmp_path / "exec.json"
+    bazel(REPO_ROOT, "clean")  # so that the first build runs (and caches) every action
+    bazel(REPO_ROOT, "build", DEMO, f"--disk_cache={cache}", binds=[tmp_path])
+    bazel(REPO_ROOT, "clean")
+    bazel(REPO_ROOT, "build", DEMO, f"--disk_cache={cache}", f"--execution_log_json_file={log}",
+          binds=[tmp_path])
+    converts = _convert_spawns(log)
+    assert all(s["cacheHit"] for s in converts), converts
+
+
+def _second_checkout(destination):
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, target)
+    return destination
+
+
+def test_second_checkout_hits_the_remote_cache_and_builds_identical_bytes(tmp_path):
+    checkout = _second_checkout(tmp_path / "another checkout")
+    log = tmp_path / "exec.json"
+    with nginx_webdav_cache(tmp_path / "nginx") as url:
+        flags = [f"--remote_cache={url}", "--remote_upload_local_results"]
+        bazel(REPO_ROOT, "clean")  # so that the first build runs (and uploads) every action
+        bazel(REPO_ROOT, "build", DEMO, *flags, binds=[tmp_path])
+        result = bazel(checkout, "build", DEMO, *flags, f"--execution_log_json_file={log}",
+                       binds=[tmp_path])
+    converts = _convert_spawns(log)
+    assert all(s["cacheHit"] for s in converts), converts
+    assert "remote cache hit" in result.stdout
+    first = output_path(REPO_ROOT, "models/mobilenet_web")
+    second = output_path(checkout, "models/mobilenet_web", binds=[tmp_path])
+    names = sorted(os.listdir(first))
+    assert names == sorted(os.listdir(second)) and "model.json" in names
+    match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
+    assert (mismatch, errors) == ([], []) and match == names
+
+
+FAILING_BUILD = """
+load("@rules_tfjs//rules:defs.bzl", "tfjs_web_model")
+load("@rules_tfjs//tests/e2e_support:defs.bzl", "e2e_model")
+
+e2e_model(name = "loop", kind = "loop_saved_model")
+tfjs_web_model(name = "wrong_signature", src = ":loop", signature_name = "nope")
+e2e_model(name = "det", kind = "unsupported_op", visibility = ["//bad:__pkg__"])
+tfjs_web_model(name = "unsupported", src = ":det")
+"""
+
+# In a package of its own: a bad attribute value stops its whole package from loading.
+BAD_FORMAT_BUILD = """
+load("@rules_tfjs//rules:defs.bzl", "tfjs_web_model")
+
+tfjs_web_model(name = "bad_format", src = "//:det", input_format = "onnx")
+"""
+
+
+@pytest.fixture(scope="module")
+def failing_workspace(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("failing")
+    module = (REPO_ROOT / "e2e" / "bzlmod" / "MODULE.bazel").read_text()
+    (workspace / "MODULE.bazel").write_text(module.replace('path = "../.."', f'path = "{REPO_ROOT}"'))
+    (workspace / "BUILD.bazel").write_text(FAILING_BUILD)
+    (workspace / "bad").mkdir()
+    (workspace / "bad" / "BUILD.bazel").write_text(BAD_FORMAT_BUILD)
+    shutil.copy(REPO_ROOT / "e2e" / "bzlmod" / ".bazelrc", workspace / ".bazelrc")
+    return workspace
+
+
+@pytest.mark.parametrize("target,message", [
+    ("//:wrong_signature", "tfjs_converter: error: signature 'nope' does not exist; "
+                           "available signatures: serving_default (set --signature_name)"),
+    ("//:unsupported", "tfjs_converter: error: ops not supported by TensorFlow.js 4.22: "
+                       "MatrixDeterminant (node '"),
+])
+def test_failing_conversion_fails_the_build_with_the_converters_line(failing_workspace, target,
+                                                                     message):
+    result = bazel(failing_workspace, "build", target, binds=[failing_workspace], check=False)
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if message in line]
+    assert len(lines) == 1, result.stdout[-4000:]
+    assert "Traceback" not in result.stdout
+
+
+def test_bad_input_format_is_an_analysis_error_naming_the_allowed_values(failing_workspace):
+    result = bazel(failing_workspace, "build", "//bad:bad_format", binds=[failing_workspace],
+                   check=False)
+    assert result.returncode != 0
+    assert ("invalid value in 'input_format' attribute: has to be one of 'tf_saved_model', "
+            "'tf_frozen_model' or 'tf_hub' instead of 'onnx'") in result.stdout, result.stdout[-3000:]
