@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
-import model_zoo
+from tests.converter import model_zoo
 
 MAX_MODEL_BYTES = 1 << 20
 
