@@ -1,10 +1,12 @@
 """Flags that shape the graph model: structured outputs, metadata, shards, quantisation,
 control flow form -- each checked in the written files and in TF.js."""
 
+import base64
 import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.converter import model_zoo, tfjs
 
@@ -88,3 +90,33 @@ def test_control_flow_stays_functional_by_default(zoo, tmp_path):
     lowered = _ops(_model_json(tmp_path / "lowered"))
     assert {"Enter", "Exit", "Merge", "Switch", "NextIteration"} <= lowered
     assert not lowered & {"While", "StatelessWhile", "If", "StatelessIf"}
+
+
+def _fused_ops(model):
+    return {node["name"]: [base64.b64decode(s).decode() for s in node["attr"]["fused_ops"]["list"]["s"]]
+            for node in model["modelTopology"]["node"] if node["op"].startswith("_Fused")}
+
+
+def test_conv_bias_relu_becomes_one_fused_conv(zoo, tmp_path):
+    case = zoo("conv_bn_relu")
+    tfjs.convert(case.input_path, tmp_path)
+    model = _model_json(tmp_path)
+    assert list(_fused_ops(model).values()) == [["BiasAdd", "Relu"]]
+    assert not _ops(model) & {"Conv2D", "AddV2", "BiasAdd", "Relu", "Mul"}
+
+
+def test_fused_activation_tfjs_lacks_is_split_off_and_runs(tmp_path):
+    rng = np.random.default_rng(3)
+    w = tf.constant(rng.standard_normal((4, 3)).astype("float32"))
+    b = tf.constant(rng.standard_normal(3).astype("float32"))
+    serve = tf.function(lambda x: {"y": tf.tanh(tf.matmul(x, w) + b)},
+                        input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+    tf.saved_model.save(tf.Module(), str(tmp_path / "dense_tanh"),
+                        signatures={"serving_default": serve})
+    tfjs.convert(tmp_path / "dense_tanh", tmp_path / "web")
+    model = _model_json(tmp_path / "web")
+    assert list(_fused_ops(model).values()) == [["BiasAdd"]]
+    assert "Tanh" in _ops(model)
+    x = rng.standard_normal((2, 4)).astype("float32")
+    ran = tfjs.run(tmp_path / "web", {"x": x})
+    tfjs.assert_matches(tfjs.as_array(ran["outputs"]["y"]), serve(x)["y"].numpy(), "y")
