@@ -120,3 +120,17 @@ def test_fused_activation_tfjs_lacks_is_split_off_and_runs(tmp_path):
     x = rng.standard_normal((2, 4)).astype("float32")
     ran = tfjs.run(tmp_path / "web", {"x": x})
     tfjs.assert_matches(tfjs.as_array(ran["outputs"]["y"]), serve(x)["y"].numpy(), "y")
+
+
+def test_demo_mobilenet_matches_tensorflow_in_tfjs(tmp_path):
+    from models import mobilenet_saved_model  # pylint: disable=import-outside-toplevel
+    saved_model = tmp_path / "mobilenet_v2"
+    mobilenet_saved_model.build(seed=0).export(str(saved_model), verbose=False)
+    tfjs.convert(saved_model, tmp_path / "web")
+    image = np.random.default_rng(0).uniform(-1, 1, (2, 224, 224, 3)).astype("float32")
+    signature = tf.saved_model.load(str(saved_model)).signatures["serving_default"]
+    (key, expected), = signature(keras_tensor=tf.constant(image)).items()
+    ran = tfjs.run(tmp_path / "web", {"keras_tensor": image})
+    actual = tfjs.as_array(ran["outputs"][key])
+    tfjs.assert_matches(actual, expected.numpy(), key)
+    assert (actual.argmax(axis=1) == expected.numpy().argmax(axis=1)).all()
