@@ -20,7 +20,9 @@ def build(seed):
     import numpy as np  # pylint: disable=import-outside-toplevel
 
     keras.utils.set_random_seed(seed)
-    model = keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3))
+    # A named input gives the signature a stable key ("image"), whatever else the process built.
+    image = keras.Input((224, 224, 3), name="image")
+    model = keras.applications.MobileNetV2(weights=None, input_tensor=image)
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):

@@ -22,6 +22,9 @@ def _input_path(ctx):
 
 def _converter_args(ctx, output_dir):
     args = ctx.actions.args()
+    # In a params file: what a persistent worker reads as its request's arguments.
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
     args.add("--input_format=" + ctx.attr.input_format)
     args.add("--output_format=tfjs_graph_model")
     if ctx.attr.signature_name:
@@ -69,6 +72,8 @@ def _tfjs_web_model_impl(ctx):
         mnemonic = "TfjsConvert",
         progress_message = "Converting %{label} to a TF.js graph model",
         use_default_shell_env = False,
+        # One converter process serves many conversions, paying TensorFlow's import once.
+        execution_requirements = {"supports-workers": "1", "requires-worker-protocol": "json"},
         toolchain = _TOOLCHAIN_TYPE,
     )
     quantization = {}

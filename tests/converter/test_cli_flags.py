@@ -41,7 +41,7 @@ def test_normalize(args, expected):
 
 @pytest.fixture
 def parsed():
-    yield lambda *args: cli.parse_argv(["tfjs_converter", *args])
+    yield cli.parse_args
     flags.FLAGS.unparse_flags()
 
 
@@ -50,19 +50,26 @@ def parsed():
     ("--strip_debug_ops=True", True), ("--strip_debug_ops", True),
     ("--nostrip_debug_ops", False)])
 def test_bool_flag_spellings(parsed, spelling, value):
-    assert parsed(spelling, "a", "b") == ["tfjs_converter", "a", "b"]
+    assert parsed([spelling, "a", "b"]) == ["a", "b"]
     assert flags.FLAGS.strip_debug_ops is value
 
 
 def test_options_from_reference_style_flags(parsed):
-    remaining = parsed("--quantize_uint8", "--saved_model_tags", "serve, gpu", "in put",
-                       "--metadata=a:x.json,b:y.json", "out put", "--quantize_float16=conv*,b?")
-    options = cli.options_from_flags(*remaining[1:])
+    remaining = parsed(["--quantize_uint8", "--saved_model_tags", "serve, gpu", "in put",
+                        "--metadata=a:x.json,b:y.json", "out put", "--quantize_float16=conv*,b?"])
+    options = cli.options_from_flags(*remaining)
     assert (options.input_path, options.output_dir) == ("in put", "out put")
     assert options.quantize == {"uint8": ("*",), "float16": ("conv*", "b?")}
     assert options.saved_model_tags == ("serve", "gpu")
     assert options.metadata == {"a": "x.json", "b": "y.json"}
     assert options.control_flow_v2 is True
+
+
+def test_flagfile_arguments(parsed, tmp_path):
+    flagfile = tmp_path / "args"
+    flagfile.write_text("--strip_debug_ops=false\n--signature_name=sig\n--\nin put\nout\n")
+    assert parsed([f"@{flagfile}"]) == ["in put", "out"]
+    assert flags.FLAGS.signature_name == "sig" and flags.FLAGS.strip_debug_ops is False
 
 
 def test_version():

@@ -129,8 +129,8 @@ def test_demo_mobilenet_matches_tensorflow_in_tfjs(tmp_path):
     tfjs.convert(saved_model, tmp_path / "web")
     image = np.random.default_rng(0).uniform(-1, 1, (2, 224, 224, 3)).astype("float32")
     signature = tf.saved_model.load(str(saved_model)).signatures["serving_default"]
-    (key, expected), = signature(keras_tensor=tf.constant(image)).items()
-    ran = tfjs.run(tmp_path / "web", {"keras_tensor": image})
+    (key, expected), = signature(image=tf.constant(image)).items()
+    ran = tfjs.run(tmp_path / "web", {"image": image})
     actual = tfjs.as_array(ran["outputs"][key])
     tfjs.assert_matches(actual, expected.numpy(), key)
     assert (actual.argmax(axis=1) == expected.numpy().argmax(axis=1)).all()

@@ -1,5 +1,6 @@
 """The converter's command line: the reference tensorflowjs_converter's flags, as an absl app."""
 
+import os
 import sys
 import traceback
 
@@ -54,40 +55,44 @@ flags.DEFINE_boolean("split_weights_by_layer", False,
                      "Layers models only; graph models keep one weight group.")
 flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.")
 flags.DEFINE_boolean("version", False, "Print the version and exit.")
+flags.DEFINE_boolean("persistent_worker", False,
+                     "Serve Bazel's persistent-worker JSON protocol on stdin/stdout.")
 
 PROGRAM = "tfjs_converter"
 
 
-def _fail(message):
-    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
-    sys.exit(1)
+def _expand_flagfiles(args):
+    """Replaces ``@file`` arguments (before ``--``) by the file's lines, as Bazel writes them."""
+    expanded = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            return expanded + args[index:]
+        if arg.startswith("@") and os.path.isfile(arg[1:]):
+            with open(arg[1:], encoding="utf-8") as f:
+                expanded.extend(_expand_flagfiles(f.read().splitlines()))
+        else:
+            expanded.append(arg)
+    return expanded
 
 
-def parse_argv(argv):
-    """absl flags_parser: normalises reference-style arguments, then parses them."""
-    if any(a in ("-h", "--help", "-help", "--helpshort") for a in argv[1:]):
-        sys.stdout.write(USAGE + "\nflags:\n" + FLAGS.module_help(__name__) + "\n")
-        sys.exit(0)
+def parse_args(args):
+    """Parses a command line (without the program name) into FLAGS; returns the positionals.
+
+    Reference-style arguments are normalised first (see argv_compat); errors raise
+    ConversionError.
+    """
     value_flags, bool_flags = set(), set()
     for name, flag in FLAGS._flags().items():  # pylint: disable=protected-access
         (bool_flags if flag.boolean else value_flags).add(name)
     quantize_flags = {f"quantize_{d}" for d in QUANTIZATION_DTYPES}
     normalized = argv_compat.normalize(
-        argv[1:], value_flags - quantize_flags, bool_flags, quantize_flags)
+        _expand_flagfiles(list(args)), value_flags - quantize_flags, bool_flags, quantize_flags)
+    FLAGS.unparse_flags()
     try:
-        return FLAGS([argv[0]] + normalized)
+        return FLAGS([PROGRAM] + normalized)[1:]
     except flags.Error as e:
-        _fail(str(e).splitlines()[0])
-
-
-def _metadata(entries):
-    metadata = {}
-    for entry in entries:
-        name, sep, path = entry.partition(":")
-        if not sep or not name or not path:
-            _fail(f"--metadata entry {entry!r} is not name:path")
-        metadata[name] = path
-    return metadata
+        FLAGS([PROGRAM])  # back to defaults: absl and the next worker request read FLAGS
+        raise ConversionError(str(e).splitlines()[0]) from e
 
 
 def options_from_flags(input_path, output_dir):
@@ -117,39 +122,75 @@ def options_from_flags(input_path, output_dir):
         skip_op_check=FLAGS.skip_op_check)
 
 
-def main(argv):
-    """Runs one conversion from the command line; errors end in one line and exit status 1."""
-    if FLAGS.version:
-        print(f"{PROGRAM} {version.VERSION} (rules_tfjs)")
-        return 0
-    if len(argv) != 3:
-        _fail(f"expected INPUT and OUTPUT, got {len(argv) - 1} argument(s): {argv[1:]} "
-              "(see --help)")
+def _metadata(entries):
+    metadata = {}
+    for entry in entries:
+        name, sep, path = entry.partition(":")
+        if not sep or not name or not path:
+            raise ConversionError(f"--metadata entry {entry!r} is not name:path")
+        metadata[name] = path
+    return metadata
+
+
+def convert_command(args):
+    """Runs the conversion that a command line asks for; raises ConversionError."""
+    positionals = parse_args(args)
+    if len(positionals) != 2:
+        raise ConversionError(f"expected INPUT and OUTPUT, got {len(positionals)} argument(s): "
+                              f"{positionals} (see --help)")
     logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
     if FLAGS.split_weights_by_layer:
         logging.warning("--split_weights_by_layer applies to layers models; ignored")
-    options = options_from_flags(argv[1], argv[2])
-    try:
-        options = options.validated()
-        from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
-        tf_import.import_tensorflow()
-        from tools.converter import conversion  # pylint: disable=import-outside-toplevel
-        result = conversion.convert(options)
-    except ConversionError as e:
-        if FLAGS.verbose:
-            traceback.print_exc()
-        _fail(str(e))
-    except Exception as e:  # pylint: disable=broad-except
-        if FLAGS.verbose:
-            traceback.print_exc()
-        first_line = (str(e).strip().splitlines() or [""])[0]
-        _fail(f"internal error: {type(e).__name__}: {first_line} (rerun with --verbose for the "
-              "traceback)")
+    options = options_from_flags(*positionals).validated()
+    from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
+    tf_import.import_tensorflow()
+    from tools.converter import conversion  # pylint: disable=import-outside-toplevel
+    result = conversion.convert(options)
     logging.info("wrote %s (%s) in %s", result.output_dir, ", ".join(result.files),
                  result.phase_seconds)
-    return 0
+
+
+def run_command(args):
+    """Runs one command line; returns (exit status, the one-line message for the user or "")."""
+    try:
+        convert_command(args)
+        return 0, ""
+    except ConversionError as e:
+        message = f"{PROGRAM}: error: {e}"
+    except Exception as e:  # pylint: disable=broad-except
+        first_line = (str(e).strip().splitlines() or [""])[0]
+        message = (f"{PROGRAM}: error: internal error: {type(e).__name__}: {first_line} "
+                   "(rerun with --verbose for the traceback)")
+    if FLAGS.is_parsed() and FLAGS.verbose:
+        message = traceback.format_exc() + message
+    return 1, message
+
+
+def main(argv):
+    """Runs the command line; errors end in one line on stderr and exit status 1."""
+    args = argv[1:]
+    if any(a in ("-h", "--help", "-help", "--helpshort") for a in args):
+        sys.stdout.write(USAGE + "\nflags:\n" + FLAGS.module_help(__name__) + "\n")
+        return 0
+    if "--version" in args:
+        print(f"{PROGRAM} {version.VERSION} (rules_tfjs)")
+        return 0
+    if "--persistent_worker" in args:
+        from tools.converter import worker  # pylint: disable=import-outside-toplevel
+        worker.serve(sys.stdin, sys.stdout, run_command)
+        return 0
+    status, message = run_command(args)
+    if message:
+        sys.stderr.write(message + "\n")
+    return status
+
+
+def _defaults_now_arguments_later(argv):
+    """absl flags_parser: flags are parsed per command (by parse_args), not at start-up."""
+    FLAGS([argv[0]])
+    return argv
 
 
 def run():
     """Entry point: ``python -m tools.converter``."""
-    app.run(main, flags_parser=parse_argv)
+    app.run(main, flags_parser=_defaults_now_arguments_later)

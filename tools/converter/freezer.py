@@ -7,6 +7,7 @@ grappler's function optimizer. Functional While/If stay (TF.js runs them, and a 
 lowered to Switch/Merge frames often does not run in TF.js) unless lowering is asked for.
 """
 
+import re
 from typing import Sequence
 
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
@@ -29,7 +30,7 @@ class _CheckpointConverterData(convert_to_constants._ConverterData):  # pylint: 
 
 
 def _set_control_flow_lowering(graph_def, lower):
-    for node in list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]:
+    for node in _all_nodes(graph_def):
         if node.op in _CONTROL_FLOW_OPS:
             node.attr["_lower_using_switch_merge"].b = lower
 
@@ -46,6 +47,38 @@ def run_grappler(graph_def, fetch_tensors: Sequence[str], optimizers: Sequence[s
     return tf_optimizer.OptimizeGraph(config, meta_graph)
 
 
+_FROZEN_SUFFIX = re.compile(r"_frozen_\d+$")
+
+
+def _all_nodes(graph_def):
+    yield from graph_def.node
+    for function in graph_def.library.function:
+        yield from function.node_def
+
+
+def _restore_function_names(graph_def):
+    """Drops the ``_frozen_<n>`` suffix TensorFlow's converter gives rewritten functions.
+
+    ``<n>`` is a process-wide counter, so the names (and model.json) would differ between two
+    conversions in one process, e.g. a persistent worker.
+    """
+    names = {f.signature.name for f in graph_def.library.function}
+    renames = {}
+    for name in sorted(names):
+        original = _FROZEN_SUFFIX.sub("", name)
+        if original != name and original not in names and original not in renames.values():
+            renames[name] = original
+    for function in graph_def.library.function:
+        function.signature.name = renames.get(function.signature.name, function.signature.name)
+    for node in _all_nodes(graph_def):
+        node.ClearField("experimental_debug_info")
+        for value in node.attr.values():
+            if value.HasField("func"):
+                value.func.name = renames.get(value.func.name, value.func.name)
+            for function in value.list.func:
+                function.name = renames.get(function.name, function.name)
+
+
 def freeze(graph_def, variable_values, fetch: Sequence[str], lower_control_flow: bool):
     """Returns ``graph_def`` with no variables and no function calls besides control flow.
 
@@ -59,4 +92,6 @@ def freeze(graph_def, variable_values, fetch: Sequence[str], lower_control_flow:
         # A secondary implementation (e.g. CuDNN for an LSTM) would stop inlining.
         if "api_implements" in function.attr:
             del function.attr["api_implements"]
-    return run_grappler(graph_def, fetch, ["function"])
+    graph_def = run_grappler(graph_def, fetch, ["function"])
+    _restore_function_names(graph_def)
+    return graph_def
