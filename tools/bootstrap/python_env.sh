@@ -12,11 +12,15 @@ kind=${1:-test}
 locks=("$here/requirements/converter.lock")
 [ "$kind" = test ] && locks+=("$here/requirements/test.lock")
 
+supported() { "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; }
 find_python() {
-  if [ -n "${RULES_TFJS_PYTHON:-}" ]; then echo "$RULES_TFJS_PYTHON"; return; fi
+  if [ -n "${RULES_TFJS_PYTHON:-}" ]; then
+    supported "$RULES_TFJS_PYTHON" && { command -v "$RULES_TFJS_PYTHON"; return; }
+    echo "rules_tfjs: $RULES_TFJS_PYTHON is not a Python 3.11-3.13 (TensorFlow 2.21 has wheels for those)" >&2
+    exit 1
+  fi
   for p in python3 python3.11 python3.12 python3.13; do
-    command -v "$p" >/dev/null || continue
-    "$p" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' && { command -v "$p"; return; }
+    command -v "$p" >/dev/null && supported "$p" && { command -v "$p"; return; }
   done
   echo "rules_tfjs: no Python 3.11-3.13 found; set RULES_TFJS_PYTHON" >&2; exit 1
 }
