@@ -13,6 +13,17 @@ async function loadGraphModel(dir) {
   return tf.loadGraphModel(tf.io.http('http://model.invalid/model.json', {fetchFunc}));
 }
 
+/** Selects the 'cpu' or 'wasm' backend (the wasm binary is read from node_modules, offline). */
+async function setBackend(name) {
+  if (name === 'wasm') {
+    // A directory works in Node, but it must end with a separator: the file name is appended.
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+  }
+  // setBackend resolves false (after logging) rather than throwing when initialisation fails.
+  if (!await tf.setBackend(name)) throw new Error(`backend ${name} failed to initialise`);
+}
+
 /** A tensor from {dtype, shape, values}. */
 function toTensor(spec) {
   return tf.tensor(spec.values, spec.shape, spec.dtype);
@@ -37,4 +48,4 @@ async function run(model, inputs, {outputs, predict} = {}) {
   return {mode: 'executeAsync', result};
 }
 
-module.exports = {tf, loadGraphModel, toTensor, fromTensor, run};
+module.exports = {tf, setBackend, loadGraphModel, toTensor, fromTensor, run};

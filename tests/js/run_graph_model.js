@@ -8,7 +8,7 @@
 //          or {"structured": {...}} for a dict}
 'use strict';
 const fs = require('fs');
-const {tf, loadGraphModel, toTensor, fromTensor, run} = require('./graph_model_io');
+const {tf, setBackend, loadGraphModel, toTensor, fromTensor, run} = require('./graph_model_io');
 
 function describe(result, keys) {
   if (result instanceof tf.Tensor) result = [result];
@@ -19,7 +19,7 @@ function describe(result, keys) {
 async function main() {
   const [dir, requestFile, resultFile] = process.argv.slice(2);
   const request = JSON.parse(fs.readFileSync(requestFile, 'utf8'));
-  await tf.setBackend(request.backend || 'cpu');
+  await setBackend(request.backend || 'cpu');
   const model = await loadGraphModel(dir);
   const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, s]) => [k, toTensor(s)]));
   const keys = request.outputs || model.outputs.map((o) => o.name);

@@ -1,26 +1,65 @@
-"""Graph optimisation for TF.js: grappler's generic passes, then the fusions TF.js executes."""
+"""Graph optimisation for TF.js: the passes, in order.
+
+Grappler simplifies the frozen graph; batch norms fold into the weights before them; constant
+per-channel adds become BiasAdd; grappler's remapper fuses Conv2D/MatMul with their bias and
+activation; our own pass does the same for depthwise convolutions; fusions TF.js cannot run are
+split again; ops TF.js lacks are rewritten into ops it has.
+"""
 
 from typing import Sequence
 
-from tools.converter import bias_add, fused_ops
+from tools.converter import batch_norm, bias_add, depthwise, fused_ops, graph_pruning, op_rewrites
+from tools.converter.graph_pruning import input_node_name
 from tools.converter.freezer import run_grappler
 
-_GENERIC_PASSES = ("pruning", "constfold", "arithmetic", "dependency")
-_FUSION_PASSES = ("remap", "constfold", "arithmetic", "dependency")
+_GENERIC_PASSES = ("pruning", "constfold", "arithmetic", "dependency") * 2
+# No "arithmetic" after fusing: it would merge adds back into AddN.
+_FUSION_PASSES = ("remap", "constfold", "dependency")
 
 
-def optimize(graph_def, fetch_tensors: Sequence[str], strip_debug_ops: bool):
-    """Returns ``graph_def`` simplified and with _FusedConv2D/_FusedMatMul fusions applied."""
-    passes = list(_GENERIC_PASSES) * 2
-    if strip_debug_ops:
-        passes.insert(0, "debug_stripper")
-    graph_def = run_grappler(graph_def, fetch_tensors, passes)
-    bias_add.normalize_bias_adds(graph_def)
+def _grappler(passes):
+    return lambda graph_def, fetch: run_grappler(graph_def, fetch, passes)
+
+
+def _in_place(rewrite):
+    def run(graph_def, _fetch):
+        rewrite(graph_def)
+        return graph_def
+    return run
+
+
+def _remap(graph_def, fetch):
     # The remapper fuses only ops placed on a CPU; the placement is dropped afterwards.
     for node in graph_def.node:
         node.device = "/device:CPU:0"
-    graph_def = run_grappler(graph_def, fetch_tensors, _FUSION_PASSES)
-    fused_ops.split_unsupported_fusions(graph_def)
+    graph_def = run_grappler(graph_def, fetch, _FUSION_PASSES)
     for node in graph_def.node:
         node.ClearField("device")
+    return graph_def
+
+
+def _prune(graph_def, fetch):
+    return graph_pruning.prune(graph_def, [input_node_name(t) for t in fetch])
+
+
+def passes(strip_debug_ops: bool):
+    """The optimisation passes, each ``(name, pass(graph_def, fetch) -> graph_def)``."""
+    generic = (("debug_stripper",) if strip_debug_ops else ()) + _GENERIC_PASSES
+    return (
+        ("grappler: prune, fold constants, simplify", _grappler(generic)),
+        ("fold batch norms", _in_place(batch_norm.decompose_batch_norms)),
+        ("fold scales into weights", _in_place(batch_norm.fold_scales_into_weights)),
+        ("normalise bias adds", _in_place(bias_add.normalize_bias_adds)),
+        ("grappler: fuse Conv2D/MatMul", _remap),
+        ("fuse depthwise convolutions", _in_place(depthwise.fuse_depthwise_convolutions)),
+        ("split fusions TF.js cannot run", _in_place(fused_ops.split_unsupported_fusions)),
+        ("rewrite ops TF.js lacks", _in_place(op_rewrites.rewrite_unsupported_ops)),
+        ("drop what no output needs", _prune),
+    )
+
+
+def optimize(graph_def, fetch_tensors: Sequence[str], strip_debug_ops: bool):
+    """Returns ``graph_def`` optimised for TF.js; ``fetch_tensors`` survive unchanged."""
+    for _, run in passes(strip_debug_ops):
+        graph_def = run(graph_def, fetch_tensors)
     return graph_def

@@ -1,0 +1,69 @@
+"""Small GraphDef editing helpers shared by the optimisation passes."""
+
+import collections
+
+import numpy as np
+from tensorflow.core.framework import attr_value_pb2, node_def_pb2
+from tensorflow.python.framework import tensor_util
+
+from tools.converter.graph_pruning import input_node_name
+
+
+def const_value(node):
+    """The value of a Const node as a numpy array, or None for any other node."""
+    if node is None or node.op != "Const":
+        return None
+    return tensor_util.MakeNdarray(node.attr["value"].tensor)
+
+
+def make_const(name, value: np.ndarray):
+    """A Const NodeDef holding ``value``."""
+    node = node_def_pb2.NodeDef(name=name, op="Const")
+    node.attr["dtype"].CopyFrom(attr_value_pb2.AttrValue(
+        type=tensor_util.make_tensor_proto(value).dtype))
+    node.attr["value"].tensor.CopyFrom(tensor_util.make_tensor_proto(value))
+    return node
+
+
+def unique_name(graph_def, base):
+    """``base``, or ``base_<n>`` when a node of ``graph_def`` already has that name."""
+    taken = {n.name for n in graph_def.node}
+    name, n = base, 1
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def consumers(graph_def):
+    """Maps each node name to the names of the nodes that read it (data or control)."""
+    found = collections.defaultdict(list)
+    for node in graph_def.node:
+        for tensor in node.input:
+            found[input_node_name(tensor)].append(node.name)
+    return found
+
+
+def output_index(tensor):
+    """0 for 'a' and 'a:0', n for 'a:n'."""
+    _, _, index = tensor.lstrip("^").partition(":")
+    return int(index) if index else 0
+
+
+def reroute(graph_def, old, new):
+    """Makes every reader of node ``old`` (output 0) read node ``new`` instead."""
+    for node in graph_def.node:
+        for i, tensor in enumerate(node.input):
+            if tensor in (old, f"{old}:0"):
+                node.input[i] = new
+            elif tensor == f"^{old}":
+                node.input[i] = f"^{new}"
+
+
+def remove_nodes(graph_def, names):
+    """Deletes the named nodes from ``graph_def``.
+
+    The node list is rebuilt: NodeDefs held from before are detached copies afterwards.
+    """
+    kept = [n for n in graph_def.node if n.name not in names]
+    del graph_def.node[:]
+    graph_def.node.extend(kept)
