@@ -1,14 +1,16 @@
-"""Graph optimisation for TF.js: the passes, in order.
+"""Graph optimisation for TF.js: the passes, in order (see ``passes``).
 
 Grappler simplifies the frozen graph; batch norms fold into the weights before them; constant
 per-channel adds become BiasAdd; grappler's remapper fuses Conv2D/MatMul with their bias and
-activation; our own pass does the same for depthwise convolutions; fusions TF.js cannot run are
-split again; ops TF.js lacks are rewritten into ops it has.
+activation, and our own pass does the same for depthwise convolutions; fusions TF.js cannot run
+are split again, activations it can fuse are fused, PReLU becomes TF.js's Prelu (fused too);
+ops TF.js lacks are rewritten into ops it has; what no output needs is dropped.
 """
 
 from typing import Sequence
 
-from tools.converter import batch_norm, bias_add, depthwise, fused_ops, graph_pruning, op_rewrites
+from tools.converter import (batch_norm, bias_add, depthwise, fused_ops, graph_pruning, op_rewrites,
+                             prelu)
 from tools.converter.graph_pruning import input_node_name
 from tools.converter.freezer import run_grappler
 
@@ -53,6 +55,8 @@ def passes(strip_debug_ops: bool):
         ("grappler: fuse Conv2D/MatMul", _remap),
         ("fuse depthwise convolutions", _in_place(depthwise.fuse_depthwise_convolutions)),
         ("split fusions TF.js cannot run", _in_place(fused_ops.split_unsupported_fusions)),
+        ("fuse the activations the remapper left", _in_place(fused_ops.absorb_activations)),
+        ("fuse PReLU (a TF.js op: no grappler from here on)", _in_place(prelu.fuse_prelu)),
         ("rewrite ops TF.js lacks", _in_place(op_rewrites.rewrite_unsupported_ops)),
         ("drop what no output needs", _prune),
     )

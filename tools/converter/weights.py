@@ -96,8 +96,19 @@ def _string_bytes(value: np.ndarray) -> bytes:
     return b"".join(parts)
 
 
-def _affine_quantize(value: np.ndarray, dtype: np.dtype):
-    """Quantises to ``dtype`` with value = min + scale * q, the range nudged so 0 is exact."""
+def _affine_quantize(name: str, value: np.ndarray, dtype: np.dtype):
+    """Quantises to ``dtype`` with value = min + scale * q, the range nudged so 0 is exact.
+
+    TF.js 4.22 dequantises with ``q * scale + min`` in float64, stored as float32
+    (io_utils decodeWeight); ``min`` is ``-zero_point * scale`` computed in float64 too, so
+    ``zero_point * scale + min`` is exactly 0. Every value is within ``scale / 2`` of its
+    dequantised one before the float32 rounding.
+    """
+    if value.size and not np.isfinite(value).all():
+        bad = value[~np.isfinite(value)][0]
+        raise ConversionError(
+            f"weight {name!r} holds {bad}, which --quantize_{dtype.name} cannot store (it "
+            f"needs finite values); leave the weight out of the --quantize_{dtype.name} globs")
     q_max = np.iinfo(dtype).max
     low = min(float(value.min()), 0.0) if value.size else 0.0
     high = max(float(value.max()), 0.0) if value.size else 0.0
@@ -125,9 +136,16 @@ def encode(weight: Weight, quantization=None) -> Tuple[Dict, bytes]:
         return entry, _string_bytes(weight.value)
     if weight.dtype == "float32" and quantization == "float16":
         entry["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
-        return entry, weight.value.astype("<f2").tobytes()
+        with np.errstate(over="ignore"):
+            half = weight.value.astype("<f2")
+        overflow = np.isinf(half) & np.isfinite(weight.value)
+        if overflow.any():
+            raise ConversionError(
+                f"weight {weight.name!r} holds {weight.value[overflow][0]}, beyond float16's "
+                "range (+-65504); leave the weight out of the --quantize_float16 globs")
+        return entry, half.tobytes()
     if weight.dtype == "float32" and quantization in ("uint8", "uint16"):
-        data, params = _affine_quantize(weight.value, np.dtype(quantization))
+        data, params = _affine_quantize(weight.name, weight.value, np.dtype(quantization))
         entry["quantization"] = {"dtype": quantization, **params, "original_dtype": "float32"}
         return entry, data.astype(data.dtype.newbyteorder("<")).tobytes()
     little_endian = {"float32": "<f4", "int32": "<i4", "bool": "u1", "complex64": "<c8"}
