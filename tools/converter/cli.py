@@ -21,7 +21,8 @@ usage: python -m tools.converter [flags] INPUT OUTPUT
 
 Flags may come in any order, before or after the paths. Bool flags take --flag, --noflag,
 --flag=true|false. --quantize_* take optional comma-separated weight-name globs
-(--quantize_uint8 or --quantize_uint8='conv*,dense*'); alone they apply to all float32 weights.
+(--quantize_uint8 or --quantize_uint8='*/block_1*,*/predictions*'; globs match whole weight
+names); alone they apply to all float32 weights.
 """
 
 FLAGS = flags.FLAGS

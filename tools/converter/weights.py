@@ -159,8 +159,21 @@ def shard(data: bytes, shard_size: int, group: int = 1) -> Dict[str, bytes]:
             for i in range(count)}
 
 
+def check_globs_match(weights: Sequence[Weight], quantize):
+    """Raises ConversionError for a quantisation glob that matches no weight (likely a typo:
+    globs match whole names, which look like the example the message gives)."""
+    for kind, globs in sorted(quantize.items()):
+        for glob in globs:
+            if not any(fnmatch.fnmatchcase(w.name, glob) for w in weights):
+                example = next((w.name for w in weights if w.dtype == "float32"), None)
+                hint = f"; weight names look like {example!r}" if example else ""
+                raise ConversionError(
+                    f"--quantize_{kind} glob {glob!r} matches no weight{hint}")
+
+
 def build_manifest(weights: Sequence[Weight], quantize, shard_size: int):
     """Returns (weightsManifest, {file name: bytes}) for one group holding all ``weights``."""
+    check_globs_match(weights, quantize)
     if not weights:
         return [], {}
     entries, chunks = [], []
