@@ -38,7 +38,8 @@ def _converter_args(ctx, output_dir):
         if globs:
             args.add_joined(globs, join_with = ",", format_joined = "--quantize_%s=%%s" % dtype)
     args.add("--weight_shard_size_bytes=%d" % ctx.attr.weight_shard_size_bytes)
-    for flag in ("strip_debug_ops", "control_flow_v2", "use_structured_outputs_names", "skip_op_check"):
+    for flag in ("strip_debug_ops", "control_flow_v2", "use_structured_outputs_names", "skip_op_check",
+                 "split_weights_by_layer"):
         args.add("--%s=%s" % (flag, "true" if getattr(ctx.attr, flag) else "false"))
     if ctx.attr.metadata:
         entries = []
@@ -161,6 +162,9 @@ tfjs_web_model(
                   "{\":labels.json\": \"labels\"}.",
         ),
         "skip_op_check": attr.bool(doc = "Write the model even if TF.js lacks some of its ops."),
+        "split_weights_by_layer": attr.bool(
+            doc = "One weight group, with its own shard files, per layer (node name scope).",
+        ),
     },
     toolchains = [_TOOLCHAIN_TYPE],
 )

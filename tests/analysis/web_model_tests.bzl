@@ -39,6 +39,7 @@ def _action_test_impl(ctx):
         "--control_flow_v2=true",
         "--use_structured_outputs_names=false",
         "--skip_op_check=false",
+        "--split_weights_by_layer=false",
         "--metadata=labels:tests/analysis/testdata/labels.json",
     ]:
         asserts.true(env, expected in argv, "%s in %s" % (expected, argv))

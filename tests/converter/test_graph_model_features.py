@@ -134,3 +134,16 @@ def test_demo_mobilenet_matches_tensorflow_in_tfjs(tmp_path):
     actual = tfjs.as_array(ran["outputs"][key])
     tfjs.assert_matches(actual, expected.numpy(), key)
     assert (actual.argmax(axis=1) == expected.numpy().argmax(axis=1)).all()
+
+
+def test_split_weights_by_layer(zoo, tmp_path):
+    case = zoo("tf2_variables")
+    tfjs.convert(case.input_path, tmp_path, "--split_weights_by_layer")
+    manifest = _model_json(tmp_path)["weightsManifest"]
+    assert len(manifest) > 1
+    for number, group in enumerate(manifest, start=1):
+        assert group["paths"] == [f"group{number}-shard1of1.bin"]
+        assert len({weight["name"].rpartition("/")[0] for weight in group["weights"]}) == 1
+    ran = tfjs.run(tmp_path, case.inputs)
+    for key, expected in case.expected.items():
+        tfjs.assert_matches(tfjs.as_array(ran["outputs"][key]), expected, key)

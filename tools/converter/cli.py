@@ -53,7 +53,7 @@ flags.DEFINE_list("metadata", [],
                   "Comma-separated name:path.json pairs, stored in userDefinedMetadata.")
 flags.DEFINE_boolean("skip_op_check", False, "Convert even if TF.js lacks some ops.")
 flags.DEFINE_boolean("split_weights_by_layer", False,
-                     "Layers models only; graph models keep one weight group.")
+                     "One weight group (with its own shards) per layer: per name scope.")
 flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.")
 flags.DEFINE_boolean("version", False, "Print the version and exit.")
 flags.DEFINE_boolean("persistent_worker", False,
@@ -120,7 +120,8 @@ def options_from_flags(input_path, output_dir):
         control_flow_v2=FLAGS.control_flow_v2,
         use_structured_outputs_names=FLAGS.use_structured_outputs_names,
         metadata=_metadata(FLAGS.metadata),
-        skip_op_check=FLAGS.skip_op_check)
+        skip_op_check=FLAGS.skip_op_check,
+        split_weights_by_layer=FLAGS.split_weights_by_layer)
 
 
 def _metadata(entries):
@@ -140,8 +141,6 @@ def convert_command(args):
         raise ConversionError(f"expected INPUT and OUTPUT, got {len(positionals)} argument(s): "
                               f"{positionals} (see --help)")
     logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
-    if FLAGS.split_weights_by_layer:
-        logging.warning("--split_weights_by_layer applies to layers models; ignored")
     options = options_from_flags(*positionals).validated()
     from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
     tf_import.import_tensorflow()

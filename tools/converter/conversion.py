@@ -115,7 +115,7 @@ def convert(options: ConversionOptions) -> ConversionResult:
         initializer_json = model_json.graph_json(tables.initializer)
     stored = [weights.to_tfjs_dtype(name, value) for name, value in sorted(constants)]
     manifest, files = weights.build_manifest(
-        stored, options.quantize, options.weight_shard_size_bytes)
+        stored, options.quantize, options.weight_shard_size_bytes, options.split_weights_by_layer)
     if options.use_structured_outputs_names:
         metadata["structuredOutputKeys"] = list(outputs)
     model = model_json.build(

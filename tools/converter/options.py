@@ -36,6 +36,7 @@ class ConversionOptions:
     use_structured_outputs_names: bool = False
     metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
     skip_op_check: bool = False
+    split_weights_by_layer: bool = False
 
     def validated(self):
         """Returns these options with defaults resolved, or raises ConversionError."""

@@ -171,15 +171,28 @@ def check_globs_match(weights: Sequence[Weight], quantize):
                     f"--quantize_{kind} glob {glob!r} matches no weight{hint}")
 
 
-def build_manifest(weights: Sequence[Weight], quantize, shard_size: int):
-    """Returns (weightsManifest, {file name: bytes}) for one group holding all ``weights``."""
+def layer_of(name: str) -> str:
+    """The layer a weight belongs to in a graph model: its node's name scope."""
+    return name.rpartition("/")[0] or name
+
+
+def build_manifest(weights: Sequence[Weight], quantize, shard_size: int,
+                   split_by_layer: bool = False):
+    """Returns (weightsManifest, {file name: bytes}): one group holding all ``weights``, or with
+    ``split_by_layer`` one group per layer (name scope), each sharded on its own, so a page can
+    fetch the layers it needs."""
     check_globs_match(weights, quantize)
-    if not weights:
-        return [], {}
-    entries, chunks = [], []
+    groups = {}
     for weight in weights:
-        entry, data = encode(weight, quantization_of(weight.name, quantize))
-        entries.append(entry)
-        chunks.append(data)
-    files = shard(b"".join(chunks), shard_size)
-    return [{"paths": list(files), "weights": entries}], files
+        groups.setdefault(layer_of(weight.name) if split_by_layer else "", []).append(weight)
+    manifest, files = [], {}
+    for number, members in enumerate(groups.values(), start=1):
+        entries, chunks = [], []
+        for weight in members:
+            entry, data = encode(weight, quantization_of(weight.name, quantize))
+            entries.append(entry)
+            chunks.append(data)
+        group_files = shard(b"".join(chunks), shard_size, group=number)
+        manifest.append({"paths": list(group_files), "weights": entries})
+        files.update(group_files)
+    return manifest, files
