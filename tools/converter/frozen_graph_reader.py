@@ -9,9 +9,8 @@ from tensorflow.core.framework import graph_pb2
 
 from tools.converter import graph_pruning
 from tools.converter.errors import ConversionError
-from tools.converter.graph_source import GraphSource, TensorSpec
+from tools.converter.graph_source import VARIABLE_OPS, GraphSource, TensorSpec
 
-_VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
 
 
 def _read_graph_def(path):
@@ -40,7 +39,7 @@ def load(path: str, output_node_names: Sequence[str]) -> GraphSource:
         raise ConversionError(
             f"--output_node_names: no node named {', '.join(map(repr, missing))} in {path}")
     graph_def = graph_pruning.prune(graph_def, output_node_names)
-    variables = sorted(n.name for n in graph_def.node if n.op in _VARIABLE_OPS)
+    variables = sorted(n.name for n in graph_def.node if n.op in VARIABLE_OPS)
     if variables:
         raise ConversionError(
             f"{path} is not frozen: it still has variables ({', '.join(variables[:3])}); "

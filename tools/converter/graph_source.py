@@ -7,6 +7,10 @@ import numpy as np
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2
 
 
+# Ops that hold variables; freezing replaces them with constants.
+VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
+
+
 @dataclasses.dataclass(frozen=True)
 class TensorSpec:
     """One signature entry: a tensor of the graph by name (``node:index``), dtype and shape."""

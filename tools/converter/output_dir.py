@@ -11,7 +11,9 @@ from tools.converter.errors import ConversionError
 _CONVERTER_FILE = re.compile(r"^(model\.json|group\d+-shard\d+of\d+\.bin)$")
 
 
-def _check_replaceable(output_dir):
+def check_output_dir(output_dir):
+    """Fails early when ``output_dir`` could not take the result: it must be new, empty or a
+    previous converter output."""
     if not os.path.exists(output_dir):
         return
     if not os.path.isdir(output_dir):
@@ -24,11 +26,6 @@ def _check_replaceable(output_dir):
             "choose an empty or new directory")
 
 
-def check_output_dir(output_dir):
-    """Fails early when ``output_dir`` could not take the result."""
-    _check_replaceable(output_dir)
-
-
 def write_files(output_dir: str, files: Mapping[str, bytes]):
     """Replaces ``output_dir`` by a directory holding exactly ``files``, atomically.
 
@@ -36,7 +33,7 @@ def write_files(output_dir: str, files: Mapping[str, bytes]):
     readers see the old output or the new one, never a mix, and a crash leaves no partial
     model behind (only, at worst, the hidden temporary directory).
     """
-    _check_replaceable(output_dir)
+    check_output_dir(output_dir)
     parent = os.path.dirname(os.path.abspath(output_dir))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".tfjs-staging-", dir=parent)

@@ -16,11 +16,10 @@ from tensorflow.python.training import py_checkpoint_reader
 
 from tools.converter import graph_pruning
 from tools.converter.errors import ConversionError
-from tools.converter.graph_source import GraphSource, InitializerSource, TensorSpec
+from tools.converter.graph_source import VARIABLE_OPS, GraphSource, InitializerSource, TensorSpec
 
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 _INIT_OP_COLLECTIONS = ("saved_model_main_op", "legacy_init_op", "table_initializer")
-_VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
@@ -171,14 +170,14 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
         data_inputs = [i for i in call.input if not i.startswith("^")]
         for tensor, object_id in zip(data_inputs[len(data_inputs) - len(bound):], bound):
             node_name = tensor.split(":")[0]
-            if nodes[node_name].op in _VARIABLE_OPS and object_id in object_keys:
+            if nodes[node_name].op in VARIABLE_OPS and object_id in object_keys:
                 keys[node_name] = object_keys[object_id]
     return keys
 
 
 def read_variable_values(path, meta_graph, graph_def):
     """Returns {variable node name: value} for the variable nodes left in ``graph_def``."""
-    variables = [n for n in graph_def.node if n.op in _VARIABLE_OPS]
+    variables = [n for n in graph_def.node if n.op in VARIABLE_OPS]
     if not variables:
         return {}
     reader = _checkpoint_reader(path)
