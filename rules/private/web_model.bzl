@@ -2,17 +2,18 @@
 
 load(":providers.bzl", "TfjsModelInfo")
 
-INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub"]
+INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras", "keras_saved_model"]
+_FILE_FORMATS = ["tf_frozen_model", "keras", "keras_keras"]
 _TOOLCHAIN_TYPE = Label("//rules/toolchain:type")
 _SAVED_MODEL_FILES = ["saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb"]
 
 def _input_path(ctx):
     """The INPUT argument: a directory (tree artifact or source files of one) or a .pb file."""
     files = ctx.files.src
-    if len(files) == 1 and (files[0].is_directory or ctx.attr.input_format == "tf_frozen_model"):
+    if len(files) == 1 and (files[0].is_directory or ctx.attr.input_format in _FILE_FORMATS):
         return files[0].path
-    if ctx.attr.input_format == "tf_frozen_model":
-        fail("src of a tf_frozen_model must be one GraphDef .pb file, got %d files" % len(files))
+    if ctx.attr.input_format in _FILE_FORMATS:
+        fail("src of input_format %r must be one file, got %d files" % (ctx.attr.input_format, len(files)))
     markers = [f for f in files if f.basename in _SAVED_MODEL_FILES]
     if not markers:
         fail("src must be a SavedModel directory (a directory target, or files that include " +
@@ -116,8 +117,8 @@ tfjs_web_model(
             mandatory = True,
             allow_files = True,
             doc = "The model: a SavedModel or TF-Hub module directory (a target producing a " +
-                  "directory, or the files of one including saved_model.pb), or a frozen " +
-                  "GraphDef .pb.",
+                  "directory, or the files of one including saved_model.pb), a frozen " +
+                  "GraphDef .pb, or a Keras .h5/.keras file.",
         ),
         "input_format": attr.string(
             default = "tf_saved_model",

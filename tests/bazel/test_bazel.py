@@ -127,4 +127,5 @@ def test_bad_input_format_is_an_analysis_error_naming_the_allowed_values(failing
                    check=False)
     assert result.returncode != 0
     assert ("invalid value in 'input_format' attribute: has to be one of 'tf_saved_model', "
-            "'tf_frozen_model' or 'tf_hub' instead of 'onnx'") in result.stdout, result.stdout[-3000:]
+            "'tf_frozen_model', 'tf_hub', 'keras', 'keras_keras' or 'keras_saved_model' instead "
+            "of 'onnx'") in result.stdout, result.stdout[-3000:]

@@ -156,13 +156,14 @@ def run_command(args):
         convert_command(args)
         return 0, ""
     except ConversionError as e:
-        message = f"{PROGRAM}: error: {e}"
+        message, trace = f"{PROGRAM}: error: {e}", traceback.format_exc()
     except Exception as e:  # pylint: disable=broad-except
         first_line = (str(e).strip().splitlines() or [""])[0]
         message = (f"{PROGRAM}: error: internal error: {type(e).__name__}: {first_line} "
                    "(rerun with --verbose for the traceback)")
+        trace = traceback.format_exc()
     if FLAGS.is_parsed() and FLAGS.verbose:
-        message = traceback.format_exc() + message
+        message = trace + message
     return 1, message
 
 

@@ -10,7 +10,7 @@ import time
 from typing import Dict, Tuple
 
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
-                             model_json, op_check, optimizer, output_dir, saved_model_reader,
+                             keras_reader, model_json, op_check, optimizer, output_dir, saved_model_reader,
                              signature, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
@@ -43,6 +43,8 @@ def _read(options: ConversionOptions):
         return frozen_graph_reader.load(options.input_path, options.output_node_names)
     if options.input_format == "tf_hub":
         return hub_reader.load(options.input_path, options.saved_model_tags, options.signature_name)
+    if options.input_format in ("keras", "keras_keras"):
+        return keras_reader.trace(keras_reader.load_model(options.input_path, options.input_format))
     return saved_model_reader.load(
         options.input_path, options.saved_model_tags or ("serve",),
         options.signature_name or "serving_default")

@@ -5,7 +5,9 @@ from typing import Mapping, Optional, Tuple
 
 from tools.converter.errors import ConversionError
 
-INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub")
+INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras",
+                 "keras_saved_model")
+KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
 OUTPUT_FORMATS = ("tfjs_graph_model",)
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
@@ -44,6 +46,10 @@ class ConversionOptions:
             raise ConversionError(
                 f"--input_format={self.input_format} is not supported; use one of: "
                 + ", ".join(INPUT_FORMATS))
+        if self.input_format in KERAS_FORMATS and self.output_format in (None, "tfjs_layers_model"):
+            raise ConversionError(
+                f"--input_format={self.input_format}: tfjs_layers_model output (the default for "
+                "Keras inputs) is not supported yet; pass --output_format=tfjs_graph_model")
         output_format = self.output_format or "tfjs_graph_model"
         if output_format not in OUTPUT_FORMATS:
             raise ConversionError(
