@@ -72,13 +72,12 @@ def keras_file(tmp_path_factory):
 
 
 @pytest.mark.parametrize("flags,message", [
-    (("--input_format=keras",), "is not an HDF5 (.h5) file"),
-    (("--input_format=keras_keras",),
-     "tfjs_layers_model output (the default for Keras inputs) is not supported yet; "
-     "pass --output_format=tfjs_graph_model"),
+    (("--input_format=keras", GRAPH), "is not an HDF5 (.h5) file"),
+    (("--input_format=keras_keras", "--output_format=tfjs_bogus"),
+     "--output_format=tfjs_bogus is not supported for --input_format=keras_keras; use one of: "
+     "tfjs_graph_model, tfjs_layers_model"),
 ])
 def test_keras_input_errors(keras_file, tmp_path, flags, message):
-    flags = flags if "keras_keras" in flags[0] else (*flags, GRAPH)
     result = tfjs.convert(keras_file, tmp_path / "out", *flags, check=False)
     assert result.returncode == 1 and not (tmp_path / "out").exists()
     (line,) = result.stderr.splitlines()

@@ -32,13 +32,13 @@ def _js_spec(value: np.ndarray):
     return {"dtype": dtype, "shape": list(value.shape), "values": value.reshape(-1).tolist()}
 
 
-def run(model_dir, inputs, outputs=None, predict=False, backend="cpu"):
+def run(model_dir, inputs, outputs=None, predict=False, backend="cpu", layers=False):
     """Loads ``model_dir`` with @tensorflow/tfjs in Node and runs it on ``inputs``.
 
     Returns the runner's JSON: ``mode`` (execute or executeAsync) and ``outputs``.
     """
     request = {"inputs": {k: _js_spec(v) for k, v in inputs.items()}, "predict": predict,
-               "backend": backend}
+               "backend": backend, "layers": layers}
     if outputs is not None:
         request["outputs"] = list(outputs)
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,6 +13,14 @@ async function loadGraphModel(dir) {
   return tf.loadGraphModel(tf.io.http('http://model.invalid/model.json', {fetchFunc}));
 }
 
+/** Loads DIR/model.json as a layers model (tf.loadLayersModel), fetching like a browser. */
+async function loadLayersModel(dir) {
+  const fetchFunc = async (url) =>
+      new Response(fs.readFileSync(path.join(dir, decodeURIComponent(new URL(url).pathname))),
+                   {status: 200});
+  return tf.loadLayersModel(tf.io.http('http://model.invalid/model.json', {fetchFunc}));
+}
+
 /** Selects the 'cpu' or 'wasm' backend (the wasm binary is read from node_modules, offline). */
 async function setBackend(name) {
   if (name === 'wasm') {
@@ -48,4 +56,4 @@ async function run(model, inputs, {outputs, predict} = {}) {
   return {mode: 'executeAsync', result};
 }
 
-module.exports = {tf, setBackend, loadGraphModel, toTensor, fromTensor, run};
+module.exports = {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run};

@@ -3,12 +3,14 @@
 // usage: node run_graph_model.js MODEL_DIR REQUEST.json RESULT.json
 // REQUEST: {"inputs": {key: {"dtype", "shape", "values"}}, "outputs": [keys] (optional),
 //           "predict": bool (model.predict: structured outputs come back as a dict),
-//           "backend": "cpu" (default) or "wasm"}
+//           "backend": "cpu" (default) or "wasm",
+//           "layers": bool (a layers model: tf.loadLayersModel, predict, outputs by output name)}
 // RESULT: {"mode": "execute"|"executeAsync", "outputs": {key: {"dtype","shape","values"}}
 //          or {"structured": {...}} for a dict}
 'use strict';
 const fs = require('fs');
-const {tf, setBackend, loadGraphModel, toTensor, fromTensor, run} = require('./graph_model_io');
+const {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run} =
+    require('./graph_model_io');
 
 function describe(result, keys) {
   if (result instanceof tf.Tensor) result = [result];
@@ -20,6 +22,16 @@ async function main() {
   const [dir, requestFile, resultFile] = process.argv.slice(2);
   const request = JSON.parse(fs.readFileSync(requestFile, 'utf8'));
   await setBackend(request.backend || 'cpu');
+  if (request.layers) {
+    const model = await loadLayersModel(dir);
+    // By input name; a single input whatever Keras named it.
+    const specs = Object.values(request.inputs);
+    const inputs = model.inputs.map((input, i) => toTensor(
+        request.inputs[model.inputNames[i]] || (specs.length === model.inputs.length ? specs[i] : undefined)));
+    const result = model.predict(inputs.length === 1 ? inputs[0] : inputs);
+    fs.writeFileSync(resultFile, JSON.stringify({mode: 'predict', outputs: describe(result, model.outputNames)}));
+    return;
+  }
   const model = await loadGraphModel(dir);
   const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, s]) => [k, toTensor(s)]));
   const keys = request.outputs || model.outputs.map((o) => o.name);

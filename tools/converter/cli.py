@@ -15,7 +15,8 @@ USAGE = """Converts a TensorFlow model into a TensorFlow.js model.
 
 usage: python -m tools.converter [flags] INPUT OUTPUT
 
-  INPUT   a SavedModel directory, a frozen GraphDef .pb, or a TF-Hub module directory
+  INPUT   a SavedModel directory, a frozen GraphDef .pb, a TF-Hub module directory, or a
+          Keras .h5/.keras file
   OUTPUT  the directory to write model.json and group1-shard*of*.bin into (replaced whole;
           a directory holding other files is refused)
 
@@ -29,7 +30,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("input_format", "tf_saved_model",
                     "Format of INPUT: " + ", ".join(INPUT_FORMATS) + ".")
 flags.DEFINE_string("output_format", None,
-                    "Format to write: " + ", ".join(OUTPUT_FORMATS) + " (default for these inputs).")
+                    "Format to write: " + ", ".join(OUTPUT_FORMATS) + " (default: layers for "
+                    "Keras inputs, graph otherwise).")
 flags.DEFINE_string("signature_name", None,
                     "SavedModel signature to convert (default serving_default; TF-Hub: default, "
                     "else serving_default, else the only one).")

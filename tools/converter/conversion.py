@@ -10,8 +10,8 @@ import time
 from typing import Dict, Tuple
 
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
-                             keras_reader, model_json, op_check, optimizer, output_dir, saved_model_reader,
-                             signature, weights)
+                             keras_reader, layers_model, model_json, op_check, optimizer,
+                             output_dir, saved_model_reader, signature, version, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
@@ -73,6 +73,27 @@ def _canonical_order(graph_def):
     graph_def.library.function.extend(functions)
 
 
+def _convert_layers_model(options, metadata, timer):
+    """Keras -> TF.js layers model: the translated config, and the weights by layer."""
+    model = keras_reader.load_model(options.input_path, options.input_format)
+    timer.lap("load")
+    keras = keras_reader.keras_of(model)
+    topology, stored = layers_model.convert(model, keras.__name__ == "keras", keras.__version__)
+    manifest, files = weights.build_manifest(
+        stored, options.quantize, options.weight_shard_size_bytes, options.split_weights_by_layer)
+    model_json_object = {
+        "format": layers_model.FORMAT, "generatedBy": f"keras v{keras.__version__}",
+        "convertedBy": version.CONVERTED_BY, "modelTopology": topology,
+        "weightsManifest": manifest}
+    if metadata:
+        model_json_object["userDefinedMetadata"] = metadata
+    files["model.json"] = model_json.dumps(model_json_object)
+    output_dir.write_files(options.output_dir, files)
+    timer.lap("write")
+    return ConversionResult(os.path.abspath(options.output_dir), tuple(sorted(files)),
+                            timer.seconds, {})
+
+
 def convert(options: ConversionOptions) -> ConversionResult:
     """Converts ``options.input_path`` into a TF.js model in ``options.output_dir``.
 
@@ -83,6 +104,8 @@ def convert(options: ConversionOptions) -> ConversionResult:
     output_dir.check_output_dir(options.output_dir)
     metadata = _read_metadata(options.metadata)
     timer = _PhaseTimer()
+    if options.output_format == "tfjs_layers_model":
+        return _convert_layers_model(options, metadata, timer)
     source = _read(options)
     timer.lap("load")
 

@@ -60,10 +60,26 @@ def custom_layers(config, known_classes):
     return found
 
 
+def keras_of(model):
+    """The Keras package that made ``model``: ``keras`` (Keras 3) or ``tf_keras``."""
+    if type(model).__module__.startswith("keras."):
+        import keras  # pylint: disable=import-outside-toplevel
+        return keras
+    import tf_keras  # pylint: disable=import-outside-toplevel
+    return tf_keras
+
+
 def load_model(path: str, input_format: str):
     """Loads the Keras model at ``path`` with the Keras that wrote it (tf_keras or Keras 3)."""
     if not os.path.exists(path):
         raise ConversionError(f"input path does not exist: {path}")
+    if input_format == "keras_saved_model":
+        import tf_keras  # pylint: disable=import-outside-toplevel
+        try:
+            return tf_keras.models.load_model(path, compile=False)
+        except (ValueError, OSError, KeyError) as e:
+            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise ConversionError(f"tf_keras cannot load {path}: {first_line}") from e
     if os.path.isdir(path):
         raise ConversionError(f"{path} is a directory; --input_format={input_format} takes a "
                               "Keras file (--input_format=keras_saved_model takes a directory)")

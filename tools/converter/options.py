@@ -8,7 +8,7 @@ from tools.converter.errors import ConversionError
 INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras",
                  "keras_saved_model")
 KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
-OUTPUT_FORMATS = ("tfjs_graph_model",)
+OUTPUT_FORMATS = ("tfjs_graph_model", "tfjs_layers_model")
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
 
@@ -46,15 +46,15 @@ class ConversionOptions:
             raise ConversionError(
                 f"--input_format={self.input_format} is not supported; use one of: "
                 + ", ".join(INPUT_FORMATS))
-        if self.input_format in KERAS_FORMATS and self.output_format in (None, "tfjs_layers_model"):
-            raise ConversionError(
-                f"--input_format={self.input_format}: tfjs_layers_model output (the default for "
-                "Keras inputs) is not supported yet; pass --output_format=tfjs_graph_model")
-        output_format = self.output_format or "tfjs_graph_model"
-        if output_format not in OUTPUT_FORMATS:
+        default = "tfjs_layers_model" if self.input_format in KERAS_FORMATS else "tfjs_graph_model"
+        output_format = self.output_format or default
+        if output_format not in OUTPUT_FORMATS or (
+                output_format == "tfjs_layers_model" and self.input_format not in KERAS_FORMATS):
             raise ConversionError(
                 f"--output_format={output_format} is not supported for --input_format="
-                f"{self.input_format}; use one of: " + ", ".join(OUTPUT_FORMATS))
+                f"{self.input_format}; use one of: " + ", ".join(
+                    f for f in OUTPUT_FORMATS
+                    if f == "tfjs_graph_model" or self.input_format in KERAS_FORMATS))
         if self.weight_shard_size_bytes <= 0:
             raise ConversionError(
                 f"--weight_shard_size_bytes must be positive, got {self.weight_shard_size_bytes}")

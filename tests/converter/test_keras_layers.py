@@ -1,0 +1,115 @@
+"""Keras models (Keras 3 and tf_keras) converted to TF.js layers models: tf.loadLayersModel
+(TF.js 4.22) reads them and predicts what Keras predicts."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from tests.converter import tfjs
+from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras
+from tools.converter import layers_model
+
+CASES = [("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"),
+         ("tf_keras", ".h5", "keras")]
+
+
+def _sequence(k):
+    """Embedding, GRU, pooling and dropout on token ids."""
+    return k.Sequential([k.Input((6,), name="tokens"), k.layers.Embedding(20, 4),
+                         # TF.js's GRU has no reset_after=True (Keras's default).
+                         k.layers.GRU(5, return_sequences=True, reset_after=False),
+                         k.layers.Dropout(0.2),
+                         k.layers.GlobalAveragePooling1D(), k.layers.Dense(2)], name="sequence")
+
+
+def _save(model, path):
+    model.save(str(path))
+    return path
+
+
+def _predict_both(model, path, tmp_path, *flags):
+    inputs = _inputs(model)
+    if "tokens" in inputs:
+        inputs["tokens"] = np.random.default_rng(2).integers(0, 20, (2, 6)).astype("float32")
+    expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
+    tfjs.convert(path, tmp_path / "web", *flags)
+    ran = tfjs.run(tmp_path / "web", inputs, layers=True)
+    (key, output), = ran["outputs"].items()
+    return tfjs.as_array(output), expected, key
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+@pytest.mark.parametrize("version,suffix,input_format", CASES)
+@pytest.mark.parametrize("build", [_conv, _functional, _sequence])
+def test_layers_model_matches_keras(tmp_path, version, suffix, input_format, build):
+    k = _keras(version)
+    k.utils.set_random_seed(0)
+    model = build(k)
+    path = _save(model, tmp_path / f"model{suffix}")
+    actual, expected, key = _predict_both(model, path, tmp_path, f"--input_format={input_format}")
+    tfjs.assert_matches(actual, expected, key)
+    document = json.loads((tmp_path / "web" / "model.json").read_text())
+    assert document["format"] == "layers-model"
+    if version == "keras3":  # its config fields that TF.js 4.22 cannot read are gone
+        assert not _keys(document["modelTopology"]) & {"module", "registered_name", "batch_shape"}
+
+
+def test_quantised_layers_model(tmp_path):
+    k = _keras("keras3")
+    k.utils.set_random_seed(0)
+    model = _conv(k)
+    path = _save(model, tmp_path / "model.keras")
+    actual, expected, key = _predict_both(model, path, tmp_path, "--input_format=keras_keras",
+                                          "--quantize_float16")
+    np.testing.assert_allclose(actual, expected, atol=1e-2, err_msg=key)
+    weights = json.loads((tmp_path / "web" / "model.json").read_text())["weightsManifest"]
+    assert all(w.get("quantization", {}).get("dtype") == "float16"
+               for group in weights for w in group["weights"] if w["dtype"] == "float32")
+
+
+def test_keras3_mobilenet_keras_file_to_layers_model(tmp_path):
+    from models import mobilenet_saved_model  # pylint: disable=import-outside-toplevel
+    model = mobilenet_saved_model.build(seed=0)
+    path = _save(model, tmp_path / "mobilenet.keras")
+    actual, expected, key = _predict_both(model, path, tmp_path, "--input_format=keras_keras")
+    tfjs.assert_matches(actual, expected, key)
+
+
+def test_layer_tfjs_lacks_is_listed_and_nothing_written(tmp_path):
+    k = _keras("keras3")
+    model = k.Sequential([k.Input((4, 4, 4)), k.layers.GroupNormalization(2, name="groups"),
+                          k.layers.Flatten()])
+    path = _save(model, tmp_path / "model.keras")
+    result = tfjs.convert(path, tmp_path / "out", "--input_format=keras_keras", check=False)
+    assert result.returncode == 1 and not (tmp_path / "out").exists()
+    assert result.stderr.strip() == (
+        "tfjs_converter: error: layers TensorFlow.js 4.22 lacks: GroupNormalization ('groups')")
+
+
+def test_layer_setting_tfjs_refuses_is_an_error(tmp_path):
+    k = _keras("keras3")
+    model = k.Sequential([k.Input((3, 2)), k.layers.GRU(4, name="recurrent")])
+    path = _save(model, tmp_path / "model.keras")
+    result = tfjs.convert(path, tmp_path / "out", "--input_format=keras_keras", check=False)
+    assert result.returncode == 1 and not (tmp_path / "out").exists()
+    assert result.stderr.strip() == (
+        "tfjs_converter: error: GRU 'recurrent': TensorFlow.js 4.22 does not support "
+        "reset_after=True; build it with reset_after=False, or convert to a graph model")
+
+
+def test_checked_in_class_list_matches_installed_tfjs(tmp_path):
+    listed = tmp_path / "classes.json"
+    subprocess.run(["node", str(tfjs.JS_DIR / "list_tfjs_classes.js"), str(listed)], check=True,
+                   capture_output=True)
+    with open(layers_model._TFJS_CLASSES_FILE, encoding="utf-8") as f:  # pylint: disable=protected-access
+        assert json.loads(listed.read_text()) == json.load(f)
+    assert {"Dense", "LSTM", "DepthwiseConv2D", "GlorotUniform"} <= layers_model.tfjs_classes()

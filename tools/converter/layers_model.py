@@ -1,0 +1,174 @@
+"""Keras models as TF.js layers models: the model config in the Keras 2 form TF.js 4.22 reads,
+and the weights named as TF.js matches them (``<layer>/<weight>``).
+
+Keras 3 writes configs TF.js cannot read (``batch_shape``, dtype-policy objects,
+``module``/``registered_name`` fields, call-argument inbound nodes); they are translated.
+Layers TF.js lacks fail the conversion, listed, before anything is written.
+"""
+
+import json
+import os
+
+from tools.converter.errors import ConversionError
+from tools.converter.weights import to_tfjs_dtype
+
+FORMAT = "layers-model"
+_TFJS_CLASSES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tfjs_layers.json")
+# Config values TF.js 4.22 refuses at load time: (class, key, value) -> what to do instead.
+_UNSUPPORTED_SETTINGS = {
+    ("GRU", "reset_after", True): "build it with reset_after=False, or convert to a graph model",
+}
+# Keras 3 renamed some weights; TF.js uses the Keras 2 names.
+_KERAS3_WEIGHT_NAMES = {("DepthwiseConv2D", "kernel"): "depthwise_kernel"}
+
+
+def tfjs_classes():
+    """The Keras class names TF.js 4.22 can deserialise (layers, initializers, ...)."""
+    with open(_TFJS_CLASSES_FILE, encoding="utf-8") as f:
+        return frozenset(json.load(f)["classes"])
+
+
+def _tensor_ref(tensor):
+    layer, node_index, tensor_index = tensor["config"]["keras_history"]
+    return [layer, node_index, tensor_index, {}]
+
+
+def _keras_tensors(value):
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [value]
+        return [t for v in value.values() for t in _keras_tensors(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _keras_tensors(v)]
+    return []
+
+
+def _inbound_nodes(nodes):
+    """Keras 3 call records ({"args", "kwargs"}) as Keras 2 node lists."""
+    return [[_tensor_ref(t) for t in _keras_tensors(node.get("args", []))]
+            if isinstance(node, dict) else node for node in nodes]
+
+
+def _io_layers(value):
+    """Keras 3 writes a single input/output as [name, 0, 0], Keras 2 as [[name, 0, 0]]."""
+    return [value] if value and isinstance(value[0], str) else value
+
+
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _count_nested_models_own_node(functional_config):
+    """Keras 2 (and TF.js) give a nested model an inbound node of its own (node 0) before the
+    calls in the outer model; Keras 3 does not. References to a nested model's outputs shift
+    by one."""
+    models = {layer["name"] for layer in functional_config.get("layers", [])
+              if layer["class_name"] in _MODEL_CLASSES}
+    references = [r for layer in functional_config.get("layers", [])
+                  for node in layer.get("inbound_nodes", []) for r in node]
+    references += functional_config.get("output_layers", [])
+    for reference in references:
+        if reference[0] in models:
+            reference[1] += 1
+
+
+def keras3_to_keras2(value, key=None):
+    """Translates a Keras 3 config (any part of one) into the Keras 2 form TF.js reads."""
+    if isinstance(value, (list, tuple)):
+        return [keras3_to_keras2(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("class_name") == "DTypePolicy" and key == "dtype":
+        return value["config"]["name"]
+    result = {}
+    for k, v in value.items():
+        if k in ("module", "registered_name", "build_config", "compile_config"):
+            continue
+        if k == "inbound_nodes":
+            result[k] = _inbound_nodes(v)
+        elif k in ("input_layers", "output_layers"):
+            result[k] = _io_layers(v)
+        elif k == "batch_shape":
+            result["batch_input_shape"] = v
+        else:
+            result[k] = keras3_to_keras2(v, k)
+    if result.get("class_name") in ("Functional", "Model"):
+        _count_nested_models_own_node(result["config"])
+    return result
+
+
+def _classes(config):
+    """(class_name, name) of every object config nested in ``config``."""
+    if isinstance(config, dict):
+        if "class_name" in config:
+            inner = config.get("config")
+            name = inner.get("name", "") if isinstance(inner, dict) else ""
+            yield config["class_name"], name
+        for value in config.values():
+            yield from _classes(value)
+    elif isinstance(config, (list, tuple)):
+        for value in config:
+            yield from _classes(value)
+
+
+def _settings(config):
+    """(class_name, name, config) of every object config nested in ``config``."""
+    if isinstance(config, dict):
+        if "class_name" in config and isinstance(config.get("config"), dict):
+            yield config["class_name"], config["config"].get("name", ""), config["config"]
+        for value in config.values():
+            yield from _settings(value)
+    elif isinstance(config, (list, tuple)):
+        for value in config:
+            yield from _settings(value)
+
+
+def check_supported(model_config):
+    """Raises ConversionError listing every class TF.js cannot deserialise (with its layer), or
+    else the first layer setting TF.js refuses."""
+    known = tfjs_classes()
+    missing = []
+    for class_name, name in _classes(model_config):
+        if class_name not in known and (class_name, name) not in missing:
+            missing.append((class_name, name))
+    if missing:
+        raise ConversionError("layers TensorFlow.js 4.22 lacks: " + ", ".join(
+            f"{cls} ({name!r})" if name else cls for cls, name in missing))
+    for class_name, name, config in _settings(model_config):
+        for (cls, key, value), advice in _UNSUPPORTED_SETTINGS.items():
+            if class_name == cls and config.get(key) == value:
+                raise ConversionError(f"{cls} {name!r}: TensorFlow.js 4.22 does not support "
+                                      f"{key}={value}; {advice}")
+
+
+def _leaf_layers(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.weights:  # a nested model
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def _weight_name(layer, variable, keras3):
+    base = variable.name.split("/")[-1].split(":")[0]
+    if keras3:
+        base = _KERAS3_WEIGHT_NAMES.get((type(layer).__name__, base), base)
+    return f"{layer.name}/{base}"
+
+
+def convert(model, keras3: bool, keras_version: str):
+    """Returns (modelTopology, [Weight]) for ``model`` (tf_keras, or Keras 3 if ``keras3``)."""
+    config = {"class_name": type(model).__name__, "config": model.get_config()}
+    if keras3:
+        config = keras3_to_keras2(config)
+    if config["class_name"] == "Model":
+        config["class_name"] = "Functional"
+    check_supported(config)
+    weights, seen = [], set()
+    for layer in _leaf_layers(model):
+        for variable in layer.weights:
+            name = _weight_name(layer, variable, keras3)
+            if name not in seen:
+                seen.add(name)
+                weights.append(to_tfjs_dtype(name, variable.numpy()))
+    topology = {"keras_version": keras_version, "backend": "tensorflow", "model_config": config}
+    return topology, weights
