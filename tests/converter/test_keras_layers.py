@@ -113,3 +113,25 @@ def test_checked_in_class_list_matches_installed_tfjs(tmp_path):
     with open(layers_model._TFJS_CLASSES_FILE, encoding="utf-8") as f:  # pylint: disable=protected-access
         assert json.loads(listed.read_text()) == json.load(f)
     assert {"Dense", "LSTM", "DepthwiseConv2D", "GlorotUniform"} <= layers_model.tfjs_classes()
+
+
+@pytest.mark.parametrize("version,build,quantize", [
+    ("keras3", _functional, ()), ("tf_keras", _conv, ()), ("keras3", _conv, ("--quantize_uint16",))])
+def test_layers_model_input_to_graph_model(tmp_path, version, build, quantize):
+    k = _keras(version)
+    k.utils.set_random_seed(0)
+    model = build(k)
+    path = _save(model, tmp_path / ("model.keras" if version == "keras3" else "model.h5"))
+    tfjs.convert(path, tmp_path / "layers", "--input_format=" + (
+        "keras_keras" if version == "keras3" else "keras"), *quantize)
+    tfjs.convert(tmp_path / "layers" / "model.json", tmp_path / "graph",
+                 "--input_format=tfjs_layers_model", "--output_format=tfjs_graph_model")
+    inputs = _inputs(model)
+    expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
+    ran = tfjs.run(tmp_path / "graph", inputs)
+    (key, output), = ran["outputs"].items()
+    if quantize:
+        np.testing.assert_allclose(tfjs.as_array(output), expected, atol=1e-3, err_msg=key)
+    else:
+        tfjs.assert_matches(tfjs.as_array(output), expected, key)
+    assert json.loads((tmp_path / "graph" / "model.json").read_text())["format"] == "graph-model"

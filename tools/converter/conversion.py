@@ -10,8 +10,9 @@ import time
 from typing import Dict, Tuple
 
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
-                             keras_reader, layers_model, model_json, op_check, optimizer,
-                             output_dir, saved_model_reader, signature, version, weights)
+                             keras_reader, layers_model, layers_model_reader, model_json,
+                             op_check, optimizer, output_dir, saved_model_reader, signature,
+                             version, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
@@ -45,6 +46,8 @@ def _read(options: ConversionOptions):
         return hub_reader.load(options.input_path, options.saved_model_tags, options.signature_name)
     if options.input_format in ("keras", "keras_keras"):
         return keras_reader.trace(keras_reader.load_model(options.input_path, options.input_format))
+    if options.input_format == "tfjs_layers_model":
+        return keras_reader.trace(layers_model_reader.load(options.input_path))
     return saved_model_reader.load(
         options.input_path, options.saved_model_tags or ("serve",),
         options.signature_name or "serving_default")

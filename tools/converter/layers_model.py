@@ -155,6 +155,18 @@ def _weight_name(layer, variable, keras3):
     return f"{layer.name}/{base}"
 
 
+def weight_names(model, keras3: bool):
+    """(variable, TF.js weight name) for every weight of ``model``, shared layers once."""
+    found, seen = [], set()
+    for layer in _leaf_layers(model):
+        for variable in layer.weights:
+            name = _weight_name(layer, variable, keras3)
+            if name not in seen:
+                seen.add(name)
+                found.append((variable, name))
+    return found
+
+
 def convert(model, keras3: bool, keras_version: str):
     """Returns (modelTopology, [Weight]) for ``model`` (tf_keras, or Keras 3 if ``keras3``)."""
     config = {"class_name": type(model).__name__, "config": model.get_config()}
@@ -163,12 +175,7 @@ def convert(model, keras3: bool, keras_version: str):
     if config["class_name"] == "Model":
         config["class_name"] = "Functional"
     check_supported(config)
-    weights, seen = [], set()
-    for layer in _leaf_layers(model):
-        for variable in layer.weights:
-            name = _weight_name(layer, variable, keras3)
-            if name not in seen:
-                seen.add(name)
-                weights.append(to_tfjs_dtype(name, variable.numpy()))
+    weights = [to_tfjs_dtype(name, variable.numpy())
+               for variable, name in weight_names(model, keras3)]
     topology = {"keras_version": keras_version, "backend": "tensorflow", "model_config": config}
     return topology, weights

@@ -6,7 +6,7 @@ from typing import Mapping, Optional, Tuple
 from tools.converter.errors import ConversionError
 
 INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras",
-                 "keras_saved_model")
+                 "keras_saved_model", "tfjs_layers_model")
 KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
 OUTPUT_FORMATS = ("tfjs_graph_model", "tfjs_layers_model")
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024

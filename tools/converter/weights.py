@@ -2,6 +2,7 @@
 
 import dataclasses
 import fnmatch
+import os
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
@@ -196,3 +197,46 @@ def build_manifest(weights: Sequence[Weight], quantize, shard_size: int,
         manifest.append({"paths": list(group_files), "weights": entries})
         files.update(group_files)
     return manifest, files
+
+
+def _decode(entry, data: bytes):
+    """The array an encoded weight's bytes hold, dequantised as TF.js does."""
+    shape = entry["shape"]
+    quantization = entry.get("quantization")
+    if entry["dtype"] == "string":
+        values, offset = [], 0
+        for _ in range(int(np.prod(shape))):
+            length = int(np.frombuffer(data, "<u4", 1, offset)[0])
+            values.append(data[offset + 4:offset + 4 + length])
+            offset += 4 + length
+        return np.array(values, dtype=object).reshape(shape), offset
+    if quantization:
+        stored = np.dtype({"float16": "<f2", "uint8": "u1", "uint16": "<u2"}[quantization["dtype"]])
+        count = int(np.prod(shape))
+        raw = np.frombuffer(data, stored, count)
+        value = raw.astype(np.float32) if quantization["dtype"] == "float16" else (
+            raw * quantization["scale"] + quantization["min"]).astype(np.float32)
+        return value.reshape(shape), count * stored.itemsize
+    dtype = np.dtype({"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[
+        entry["dtype"]])
+    count = int(np.prod(shape))
+    return np.frombuffer(data, dtype, count).reshape(shape).copy(), count * dtype.itemsize
+
+
+def read_manifest(weights_manifest, directory):
+    """{name: array} for a weights manifest whose shard files are in ``directory``."""
+    values = {}
+    for group in weights_manifest:
+        data = b""
+        for path in group["paths"]:
+            try:
+                with open(os.path.join(directory, path), "rb") as f:
+                    data += f.read()
+            except OSError as e:
+                raise ConversionError(f"weight file {path} of the manifest: {e.strerror}") from e
+        offset = 0
+        for entry in group["weights"]:
+            value, size = _decode(entry, data[offset:])
+            values[entry["name"]] = value
+            offset += size
+    return values
