@@ -8,20 +8,11 @@ import numpy as np
 import pytest
 
 from tests.converter import tfjs
-from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras
+from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras, _sequence
 from tools.converter import layers_model
 
 CASES = [("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"),
          ("tf_keras", ".h5", "keras")]
-
-
-def _sequence(k):
-    """Embedding, GRU, pooling and dropout on token ids."""
-    return k.Sequential([k.Input((6,), name="tokens"), k.layers.Embedding(20, 4),
-                         # TF.js's GRU has no reset_after=True (Keras's default).
-                         k.layers.GRU(5, return_sequences=True, reset_after=False),
-                         k.layers.Dropout(0.2),
-                         k.layers.GlobalAveragePooling1D(), k.layers.Dense(2)], name="sequence")
 
 
 def _save(model, path):
@@ -31,8 +22,6 @@ def _save(model, path):
 
 def _predict_both(model, path, tmp_path, *flags):
     inputs = _inputs(model)
-    if "tokens" in inputs:
-        inputs["tokens"] = np.random.default_rng(2).integers(0, 20, (2, 6)).astype("float32")
     expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
     tfjs.convert(path, tmp_path / "web", *flags)
     ran = tfjs.run(tmp_path / "web", inputs, layers=True)
