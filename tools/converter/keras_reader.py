@@ -11,6 +11,7 @@ import zipfile
 
 from tensorflow.python.framework import convert_to_constants
 
+from tools.converter import layers_model
 from tools.converter.errors import ConversionError
 from tools.converter.graph_source import GraphSource, TensorSpec
 
@@ -36,27 +37,18 @@ def _model_config(path, input_format):
     return json.loads(config) if config is not None else {}
 
 
-def _layers(config):
-    """Yields (class_name, module, name) of every layer config nested in ``config``."""
-    if isinstance(config, dict):
-        inner = config.get("config")
-        # Layers (and models) have a name; initializers, dtype policies and tensors do not.
-        if isinstance(inner, dict) and "name" in inner and "class_name" in config:
-            yield config["class_name"], config.get("module") or "", inner["name"]
-        for value in config.values():
-            yield from _layers(value)
-    elif isinstance(config, list):
-        for value in config:
-            yield from _layers(value)
-
-
 def custom_layers(config, known_classes):
     """The (class, name) of layers that are not Keras's own, in config order."""
     found = []
-    for class_name, module, name in _layers(config):
-        builtin = module.startswith("keras") if module else class_name in known_classes
-        if not builtin and (class_name, name) not in found:
-            found.append((class_name, name))
+    for obj in layers_model.config_objects(config):
+        settings = obj.get("config")
+        # Layers (and models) have a name; initializers, dtype policies and tensors do not.
+        if not isinstance(settings, dict) or "name" not in settings:
+            continue
+        module, entry = obj.get("module") or "", (obj["class_name"], settings["name"])
+        builtin = module.startswith("keras") if module else entry[0] in known_classes
+        if not builtin and entry not in found:
+            found.append(entry)
     return found
 
 

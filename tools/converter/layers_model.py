@@ -96,48 +96,41 @@ def keras3_to_keras2(value, key=None):
     return result
 
 
-def _classes(config):
-    """(class_name, name) of every object config nested in ``config``."""
+def config_objects(config):
+    """Every serialised object ({"class_name", "config", ...}) nested in a Keras config."""
     if isinstance(config, dict):
         if "class_name" in config:
-            inner = config.get("config")
-            name = inner.get("name", "") if isinstance(inner, dict) else ""
-            yield config["class_name"], name
+            yield config
         for value in config.values():
-            yield from _classes(value)
+            yield from config_objects(value)
     elif isinstance(config, (list, tuple)):
         for value in config:
-            yield from _classes(value)
+            yield from config_objects(value)
 
 
-def _settings(config):
-    """(class_name, name, config) of every object config nested in ``config``."""
-    if isinstance(config, dict):
-        if "class_name" in config and isinstance(config.get("config"), dict):
-            yield config["class_name"], config["config"].get("name", ""), config["config"]
-        for value in config.values():
-            yield from _settings(value)
-    elif isinstance(config, (list, tuple)):
-        for value in config:
-            yield from _settings(value)
+def _settings_of(obj):
+    return obj["config"] if isinstance(obj.get("config"), dict) else {}
 
 
 def check_supported(model_config):
     """Raises ConversionError listing every class TF.js cannot deserialise (with its layer), or
     else the first layer setting TF.js refuses."""
     known = tfjs_classes()
+    objects = list(config_objects(model_config))
     missing = []
-    for class_name, name in _classes(model_config):
-        if class_name not in known and (class_name, name) not in missing:
-            missing.append((class_name, name))
+    for obj in objects:
+        entry = (obj["class_name"], _settings_of(obj).get("name", ""))
+        if entry[0] not in known and entry not in missing:
+            missing.append(entry)
     if missing:
         raise ConversionError("layers TensorFlow.js 4.22 lacks: " + ", ".join(
             f"{cls} ({name!r})" if name else cls for cls, name in missing))
-    for class_name, name, config in _settings(model_config):
+    for obj in objects:
+        settings = _settings_of(obj)
         for (cls, key, value), advice in _UNSUPPORTED_SETTINGS.items():
-            if class_name == cls and config.get(key) == value:
-                raise ConversionError(f"{cls} {name!r}: TensorFlow.js 4.22 does not support "
-                                      f"{key}={value}; {advice}")
+            if obj["class_name"] == cls and settings.get(key) == value:
+                raise ConversionError(f"{cls} {settings.get('name', '')!r}: TensorFlow.js 4.22 "
+                                      f"does not support {key}={value}; {advice}")
 
 
 def _leaf_layers(model):
