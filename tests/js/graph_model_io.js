@@ -5,20 +5,22 @@ const fs = require('fs');
 const path = require('path');
 const tf = require('@tensorflow/tfjs');
 
-/** Loads DIR/model.json and its shards as a browser would fetch them. */
-async function loadGraphModel(dir) {
+/** TF.js's HTTP loader for DIR/model.json, its requests answered from DIR. */
+function httpHandlerFor(dir) {
   const fetchFunc = async (url) =>
       new Response(fs.readFileSync(path.join(dir, decodeURIComponent(new URL(url).pathname))),
                    {status: 200});
-  return tf.loadGraphModel(tf.io.http('http://model.invalid/model.json', {fetchFunc}));
+  return tf.io.http('http://model.invalid/model.json', {fetchFunc});
+}
+
+/** Loads DIR/model.json and its shards as a browser would fetch them. */
+async function loadGraphModel(dir) {
+  return tf.loadGraphModel(httpHandlerFor(dir));
 }
 
 /** Loads DIR/model.json as a layers model (tf.loadLayersModel), fetching like a browser. */
 async function loadLayersModel(dir) {
-  const fetchFunc = async (url) =>
-      new Response(fs.readFileSync(path.join(dir, decodeURIComponent(new URL(url).pathname))),
-                   {status: 200});
-  return tf.loadLayersModel(tf.io.http('http://model.invalid/model.json', {fetchFunc}));
+  return tf.loadLayersModel(httpHandlerFor(dir));
 }
 
 /** Selects the 'cpu' or 'wasm' backend (the wasm binary is read from node_modules, offline). */

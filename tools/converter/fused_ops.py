@@ -29,7 +29,7 @@ def _split(graph_def, node, fused_ops):
     name, dtype = node.name, node.attr["T"].type
     data = [i for i in node.input if not i.startswith("^")]
     control = [i for i in node.input if i.startswith("^")]
-    extra_args = data[3:]
+    chain, extra_args = fused_ops[1:], data[3:]
     node.name = f"{name}/fused"
     del node.attr["fused_ops"].list.s[1:]
     node.attr["num_args"].i = 1
