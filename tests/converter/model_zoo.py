@@ -201,6 +201,37 @@ def build_nested_while(workdir: pathlib.Path) -> ModelCase:
     return _save_tf2(workdir, name, _module(), inputs, signatures={SERVING_DEFAULT: serve})
 
 
+def build_tensor_array_loop(workdir: pathlib.Path) -> ModelCase:
+    """An RNN-like autograph loop filling TensorArrays, with a nested loop that fills its own.
+
+    One array stores the carried state itself, the others store tensors the loop bodies compute
+    and do not carry, which TF.js frees when an iteration ends unless the converter keeps them.
+    """
+    name = "tensor_array_loop"
+    rng = _rng(name)
+    w = tf.Variable(_normal(rng, 3, 3))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def serve(x):
+        steps = tf.shape(x)[0]
+        states = tf.TensorArray(tf.float32, size=steps)
+        doubled = tf.TensorArray(tf.float32, size=steps)
+        sums = tf.TensorArray(tf.float32, size=steps)
+        h = tf.zeros([3])
+        for t in tf.range(steps):
+            h = tf.tanh(tf.linalg.matvec(w, x[t]) + h)
+            states = states.write(t, h)
+            doubled = doubled.write(t, h * 2.0)
+            scaled = tf.TensorArray(tf.float32, size=2)
+            for j in tf.range(2):
+                scaled = scaled.write(j, h * tf.cast(j + 1, tf.float32))
+            sums = sums.write(t, tf.reduce_sum(scaled.stack(), axis=0))
+        return {"states": states.stack(), "doubled": doubled.stack(), "sums": sums.stack()}
+
+    inputs = {"x": _normal(rng, 4, 3)}
+    return _save_tf2(workdir, name, _module(w=w), inputs, signatures={SERVING_DEFAULT: serve})
+
+
 def build_hash_table(workdir: pathlib.Path) -> ModelCase:
     """StaticHashTable (string -> int64, default -1) built from constants, no asset files."""
     name = "hash_table"
@@ -401,6 +432,7 @@ BUILDERS: dict[str, Callable[[pathlib.Path], ModelCase]] = {
     "tf2_variables": build_tf2_variables,
     "autograph_if": build_autograph_if,
     "nested_while": build_nested_while,
+    "tensor_array_loop": build_tensor_array_loop,
     "hash_table": build_hash_table,
     "conv_bn_relu": build_conv_bn_relu,
     "depthwise_conv": build_depthwise_conv,

@@ -59,10 +59,7 @@ def _keras(version):
 @pytest.mark.parametrize("version,suffix,input_format", [
     ("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"), ("tf_keras", ".h5", "keras"),
     ("tf_keras", "", "keras_saved_model")])
-# _sequence (GRU with return_sequences) is not here: its graph model fails inside TF.js 4.22's
-# executor ("Cannot read properties of undefined (reading 'backend')" in a TensorList reshape
-# within the While loop); the layers model of it runs (test_keras_layers).
-@pytest.mark.parametrize("build", [_functional, _conv])
+@pytest.mark.parametrize("build", [_functional, _conv, _sequence])
 def test_keras_model_to_graph_model_matches_keras(tmp_path, version, suffix, input_format, build):
     k = _keras(version)
     k.utils.set_random_seed(0)

@@ -10,9 +10,9 @@ import time
 from typing import Dict, Tuple
 
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
-                             keras_reader, layers_model, layers_model_reader, model_json,
-                             op_check, optimizer, output_dir, saved_model_reader, signature,
-                             version, weights)
+                             keras_reader, layers_model, layers_model_reader, loop_list_writes,
+                             model_json, op_check, optimizer, output_dir, saved_model_reader,
+                             signature, version, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
@@ -132,6 +132,7 @@ def convert(options: ConversionOptions) -> ConversionResult:
         if tables:
             op_check.check_ops(tables.initializer)
     function_outputs.separate_function_outputs(graph_def)
+    loop_list_writes.keep_written_tensors(graph_def)
     timer.lap("optimize")
 
     constants = weights.extract_constants(graph_def)

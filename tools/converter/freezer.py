@@ -10,8 +10,9 @@ lowered to Switch/Merge frames often does not run in TF.js) unless lowering is a
 import re
 from typing import Sequence
 
+from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
-from tensorflow.python.framework import convert_to_constants
+from tensorflow.python.framework import convert_to_constants, tensor_util
 from tensorflow.python.grappler import tf_optimizer
 
 
@@ -27,6 +28,36 @@ class _CheckpointConverterData(convert_to_constants._ConverterData):  # pylint: 
         for name, value in sorted(variable_values.items()):
             self._tensor_data[name] = convert_to_constants._TensorData(  # pylint: disable=protected-access
                 numpy=value, dtype=nodes[name].attr["dtype"].type, index=None)
+
+
+def _gathers_in_functions_read_constants(graph_def):
+    """Rewrites ResourceGather(Nd) on a retyped function argument as GatherV2 (GatherNd).
+
+    TensorFlow's converter retypes a frozen variable's function argument to its value's dtype
+    but leaves gathers inside functions alone (tf_keras's Embedding in a SavedModel has one).
+    """
+    for function in graph_def.library.function:
+        retyped = {arg.name for arg in function.signature.input_arg
+                   if arg.type != types_pb2.DT_RESOURCE}
+        gathers = [n for n in function.node_def
+                   if n.op in ("ResourceGather", "ResourceGatherNd") and n.input[0] in retyped]
+        for node in gathers:
+            dtype = node.attr["dtype"].type
+            node.attr["Tparams"].type = dtype
+            for name in ("dtype", "validate_indices"):
+                node.attr.pop(name, None)
+            if node.op == "ResourceGatherNd":
+                node.op = "GatherNd"
+                continue
+            node.op = "GatherV2"
+            batch_dims = node.attr["batch_dims"].i if "batch_dims" in node.attr else 0
+            node.attr["batch_dims"].i = batch_dims
+            axis = function.node_def.add(name=f"{node.name}/axis", op="Const")
+            axis.attr["dtype"].type = node.attr["Tindices"].type
+            axis.attr["value"].tensor.CopyFrom(tensor_util.make_tensor_proto(
+                batch_dims, dtype=node.attr["Tindices"].type))
+            node.attr["Taxis"].type = node.attr["Tindices"].type
+            node.input.insert(2, f"{axis.name}:output:0")
 
 
 def _set_control_flow_lowering(graph_def, lower):
@@ -87,6 +118,7 @@ def freeze(graph_def, variable_values, fetch: Sequence[str], lower_control_flow:
     """
     data = _CheckpointConverterData(graph_def, variable_values)
     graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
+    _gathers_in_functions_read_constants(graph_def)
     _set_control_flow_lowering(graph_def, lower_control_flow)
     for function in graph_def.library.function:
         # A secondary implementation (e.g. CuDNN for an LSTM) would stop inlining.
