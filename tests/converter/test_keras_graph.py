@@ -22,10 +22,18 @@ def _functional(k):
 
 
 def _conv(k):
-    return k.Sequential([k.Input((6, 6, 3), name="image"), k.layers.Conv2D(4, 3),
-                         k.layers.BatchNormalization(), k.layers.ReLU(),
-                         k.layers.DepthwiseConv2D(3, padding="same"), k.layers.MaxPooling2D(),
-                         k.layers.Dropout(0.5), k.layers.Flatten(), k.layers.Dense(3)], name="conv")
+    """Conv/BN/pooling, with the regularizers, constraints and initializers configs carry."""
+    return k.Sequential([
+        k.Input((6, 6, 3), name="image"),
+        k.layers.Conv2D(4, 3, kernel_regularizer=k.regularizers.l2(0.01),
+                        kernel_constraint=k.constraints.MaxNorm(2.0),
+                        bias_initializer=k.initializers.Constant(0.1)),
+        k.layers.BatchNormalization(gamma_constraint=k.constraints.NonNeg()), k.layers.ReLU(),
+        k.layers.DepthwiseConv2D(3, padding="same", depthwise_initializer="he_normal"),
+        k.layers.MaxPooling2D(), k.layers.Dropout(0.5), k.layers.Flatten(),
+        k.layers.Dense(3, name="scores", bias_regularizer=k.regularizers.l1(0.1),
+                       activity_regularizer=k.regularizers.l1_l2(0.1, 0.2),
+                       kernel_constraint=k.constraints.MinMaxNorm(0.0, 3.0))], name="conv")
 
 
 def _sequence(k):

@@ -23,10 +23,10 @@ def _save(model, path):
 def _predict_both(model, path, tmp_path, *flags):
     inputs = _inputs(model)
     expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
-    tfjs.convert(path, tmp_path / "web", *flags)
+    warnings = tfjs.convert(path, tmp_path / "web", *flags).stderr
     ran = tfjs.run(tmp_path / "web", inputs, layers=True)
     (key, output), = ran["outputs"].items()
-    return tfjs.as_array(output), expected, key
+    return tfjs.as_array(output), expected, key, warnings
 
 
 def _keys(value):
@@ -44,12 +44,41 @@ def test_layers_model_matches_keras(tmp_path, version, suffix, input_format, bui
     k.utils.set_random_seed(0)
     model = build(k)
     path = _save(model, tmp_path / f"model{suffix}")
-    actual, expected, key = _predict_both(model, path, tmp_path, f"--input_format={input_format}")
+    actual, expected, key, warnings = _predict_both(model, path, tmp_path,
+                                                    f"--input_format={input_format}")
     tfjs.assert_matches(actual, expected, key)
+    # _conv's last Dense has an activity regularizer, which TF.js cannot load.
+    assert warnings == ("" if build is not _conv else
+                        "tfjs_converter: warning: layer 'scores': activity regularizer dropped; "
+                        "TensorFlow.js 4.22 cannot load layers that have one (predictions are "
+                        "unaffected)\n")
     document = json.loads((tmp_path / "web" / "model.json").read_text())
     assert document["format"] == "layers-model"
     if version == "keras3":  # its config fields that TF.js 4.22 cannot read are gone
         assert not _keys(document["modelTopology"]) & {"module", "registered_name", "batch_shape"}
+
+
+@pytest.mark.parametrize("version", ["keras3", "tf_keras"])
+def test_weight_breaking_its_constraint_is_reported(tmp_path, version):
+    """TF.js applies UnitNorm on load: an untrained kernel is changed (and said to be), a kernel
+    that meets it (as training leaves it) predicts the same."""
+    k = _keras(version)
+    k.utils.set_random_seed(0)
+    model = k.Sequential([k.Input((4,), name="x"),
+                          k.layers.Dense(3, kernel_constraint=k.constraints.UnitNorm(),
+                                          name="dense")])
+    result = tfjs.convert(_save(model, tmp_path / "untrained.h5"), tmp_path / "untrained",
+                          "--input_format=keras")
+    assert result.stderr == (
+        "tfjs_converter: warning: weight 'dense/kernel' does not meet its UnitNorm constraint; "
+        "TensorFlow.js applies it on load, so its predictions will differ\n")
+    kernel = model.layers[-1].kernel
+    kernel.assign(kernel.constraint(kernel))
+    trained = _save(model, tmp_path / "trained.h5")
+    actual, expected, key, warnings = _predict_both(model, trained, tmp_path,
+                                                    "--input_format=keras")
+    tfjs.assert_matches(actual, expected, key)
+    assert warnings == ""
 
 
 def test_quantised_layers_model(tmp_path):
@@ -57,7 +86,7 @@ def test_quantised_layers_model(tmp_path):
     k.utils.set_random_seed(0)
     model = _conv(k)
     path = _save(model, tmp_path / "model.keras")
-    actual, expected, key = _predict_both(model, path, tmp_path, "--input_format=keras_keras",
+    actual, expected, key, _ = _predict_both(model, path, tmp_path, "--input_format=keras_keras",
                                           "--quantize_float16")
     np.testing.assert_allclose(actual, expected, atol=1e-2, err_msg=key)
     weights = json.loads((tmp_path / "web" / "model.json").read_text())["weightsManifest"]
@@ -69,7 +98,7 @@ def test_keras3_mobilenet_keras_file_to_layers_model(tmp_path):
     from models import mobilenet_saved_model  # pylint: disable=import-outside-toplevel
     model = mobilenet_saved_model.build(seed=0)
     path = _save(model, tmp_path / "mobilenet.keras")
-    actual, expected, key = _predict_both(model, path, tmp_path, "--input_format=keras_keras")
+    actual, expected, key, _ = _predict_both(model, path, tmp_path, "--input_format=keras_keras")
     tfjs.assert_matches(actual, expected, key)
 
 

@@ -1,5 +1,6 @@
 """The converter's command line: the reference tensorflowjs_converter's flags, as an absl app."""
 
+import logging as std_logging
 import os
 import sys
 import traceback
@@ -136,6 +137,13 @@ def _metadata(entries):
     return metadata
 
 
+class _MessageFormatter(std_logging.Formatter):
+    """Log lines as ``tfjs_converter: warning: ...``, like the error line."""
+
+    def format(self, record):
+        return f"{PROGRAM}: {record.levelname.lower()}: {record.getMessage()}"
+
+
 def convert_command(args):
     """Runs the conversion that a command line asks for; raises ConversionError."""
     positionals = parse_args(args)
@@ -143,6 +151,7 @@ def convert_command(args):
         raise ConversionError(f"expected INPUT and OUTPUT, got {len(positionals)} argument(s): "
                               f"{positionals} (see --help)")
     logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
+    logging.get_absl_handler().setFormatter(_MessageFormatter())
     options = options_from_flags(*positionals).validated()
     from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
     tf_import.import_tensorflow()

@@ -2,12 +2,16 @@
 and the weights named as TF.js matches them (``<layer>/<weight>``).
 
 Keras 3 writes configs TF.js cannot read (``batch_shape``, dtype-policy objects,
-``module``/``registered_name`` fields, call-argument inbound nodes); they are translated.
+``module``/``registered_name`` fields, call-argument inbound nodes); they are translated, and
+so are the ``L1``/``L2`` regularizers both Keras versions write.
 Layers TF.js lacks fail the conversion, listed, before anything is written.
 """
 
 import json
 import os
+
+import numpy as np
+from absl import logging
 
 from tools.converter.errors import ConversionError
 from tools.converter.weights import to_tfjs_dtype
@@ -133,6 +137,27 @@ def check_supported(model_config):
                                       f"does not support {key}={value}; {advice}")
 
 
+def _regularizers_as_l1l2(config):
+    """TF.js 4.22 only knows ``L1L2``; Keras (2 and 3) writes ``L1`` and ``L2`` on their own."""
+    for obj in config_objects(config):
+        if obj["class_name"] in ("L1", "L2"):
+            settings = obj["config"]
+            obj["class_name"] = "L1L2"
+            obj["config"] = {"l1": settings.get("l1", 0.0), "l2": settings.get("l2", 0.0)}
+
+
+def _drop_activity_regularizers(config):
+    """TF.js 4.22 cannot build a layer that has an activity regularizer (NotImplementedError at
+    load). It only adds a training loss, so it is dropped, with a warning."""
+    for obj in config_objects(config):
+        settings = _settings_of(obj)
+        if settings.get("activity_regularizer") is not None:
+            settings["activity_regularizer"] = None
+            logging.warning("layer %r: activity regularizer dropped; TensorFlow.js 4.22 cannot "
+                            "load layers that have one (predictions are unaffected)",
+                            settings.get("name", obj["class_name"]))
+
+
 def _leaf_layers(model):
     for layer in model.layers:
         if hasattr(layer, "layers") and layer.weights:  # a nested model
@@ -160,6 +185,20 @@ def weight_names(model, keras3: bool):
     return found
 
 
+def _warn_of_constraint_violations(named_variables):
+    """TF.js applies a weight's constraint when it loads the weight; a weight that does not meet
+    its constraint (e.g. an untrained one) would then predict differently, so say so."""
+    for variable, name in named_variables:
+        constraint = getattr(variable, "constraint", None)
+        if constraint is None:
+            continue
+        value = variable.numpy()
+        if not np.allclose(np.asarray(constraint(variable)), value, rtol=1e-6, atol=1e-7):
+            logging.warning("weight %r does not meet its %s constraint; TensorFlow.js applies it "
+                            "on load, so its predictions will differ", name,
+                            type(constraint).__name__)
+
+
 def convert(model, keras3: bool, keras_version: str):
     """Returns (modelTopology, [Weight]) for ``model`` (tf_keras, or Keras 3 if ``keras3``)."""
     config = {"class_name": type(model).__name__, "config": model.get_config()}
@@ -167,8 +206,11 @@ def convert(model, keras3: bool, keras_version: str):
         config = keras3_to_keras2(config)
     if config["class_name"] == "Model":
         config["class_name"] = "Functional"
+    _regularizers_as_l1l2(config)
+    _drop_activity_regularizers(config)
     check_supported(config)
-    weights = [to_tfjs_dtype(name, variable.numpy())
-               for variable, name in weight_names(model, keras3)]
+    named_variables = weight_names(model, keras3)
+    _warn_of_constraint_violations(named_variables)
+    weights = [to_tfjs_dtype(name, variable.numpy()) for variable, name in named_variables]
     topology = {"keras_version": keras_version, "backend": "tensorflow", "model_config": config}
     return topology, weights
