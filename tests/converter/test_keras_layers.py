@@ -11,8 +11,9 @@ from tests.converter import tfjs
 from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras, _sequence
 from tools.converter import layers_model
 
+# tf_keras's model.save to a path without a suffix writes a SavedModel with Keras metadata.
 CASES = [("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"),
-         ("tf_keras", ".h5", "keras")]
+         ("tf_keras", ".h5", "keras"), ("tf_keras", "", "keras_saved_model")]
 
 
 def _save(model, path):
