@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.converter import model_zoo, tfjs
+from tools.converter import errors
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +140,13 @@ def test_previous_output_is_replaced_whole(models, tmp_path):
     tfjs.convert(models["tf2_variables"].input_path, out)
     assert len(many) > 2
     assert sorted(p.name for p in out.iterdir()) == ["group1-shard1of1.bin", "model.json"]
+
+
+def test_one_line_keeps_what_an_introducing_line_introduces():
+    message = ("A total of 1 objects could not be loaded. Example error message for object "
+               "<Dense name=dense>:\n\nLayer 'dense' expected 2 variables\n  detail")
+    assert errors.one_line(ValueError(message)) == (
+        "A total of 1 objects could not be loaded. Example error message for object "
+        "<Dense name=dense>: Layer 'dense' expected 2 variables")
+    assert errors.one_line(ValueError("first\nsecond")) == "first"
+    assert errors.one_line(KeyError()) == "KeyError"

@@ -11,13 +11,17 @@ GRAPH = "--output_format=tfjs_graph_model"
 
 
 def _functional(k):
-    """Two inputs, a shared Dense, a nested Sequential, Concatenate/Add, an LSTM."""
+    """Two inputs, a shared Dense, a nested Sequential, a nested functional model called twice,
+    Concatenate/Add, an LSTM."""
     a, b = k.Input((4,), name="a"), k.Input((5, 3), name="b")
     shared = k.layers.Dense(4, activation="relu", name="shared")
     nested = k.Sequential([k.Input((4,)), k.layers.Dense(4, activation="tanh")], name="nested")
+    gate_input = k.Input((4,))
+    gate = k.Model(gate_input, k.layers.Dense(4, activation="sigmoid")(gate_input), name="gate")
     sequence = k.layers.LSTM(4, name="lstm")(b)
     merged = k.layers.Concatenate()([shared(a), shared(nested(sequence))])
-    out = k.layers.Dense(3, name="out")(k.layers.Add()([merged, merged]))
+    gated = k.layers.Concatenate()([gate(shared(a)), gate(sequence)])
+    out = k.layers.Dense(3, name="out")(k.layers.Add()([merged, gated]))
     return k.Model([a, b], out)
 
 

@@ -82,6 +82,31 @@ def test_weight_breaking_its_constraint_is_reported(tmp_path, version):
     assert warnings == ""
 
 
+@pytest.mark.parametrize("version", ["keras3", "tf_keras"])
+def test_model_used_inside_and_outside_a_nested_model(tmp_path, version):
+    """TF.js refuses such a layers model ("Duplicate weight name"): a clear error, and the graph
+    model of it matches."""
+    k = _keras(version)
+    k.utils.set_random_seed(0)
+    a, inner_input, outer_input = k.Input((4,), name="a"), k.Input((4,)), k.Input((4,))
+    inner = k.Model(inner_input, k.layers.Dense(4, activation="relu", name="dense")(inner_input),
+                    name="inner")
+    outer = k.Model(outer_input, inner(outer_input), name="outer")
+    model = k.Model(a, k.layers.Concatenate()([outer(a), inner(a)]))
+    path = _save(model, tmp_path / "model.h5")
+    result = tfjs.convert(path, tmp_path / "layers", "--input_format=keras", check=False)
+    assert result.returncode == 1 and not (tmp_path / "layers").exists()
+    assert result.stderr == (
+        "tfjs_converter: error: TensorFlow.js 4.22 cannot load this layers model: weight "
+        "'dense/kernel' is in both 'outer' and 'inner' (a layer or model used inside a nested "
+        "model and outside it); convert to a graph model (--output_format=tfjs_graph_model)\n")
+    tfjs.convert(path, tmp_path / "graph", "--input_format=keras",
+                 "--output_format=tfjs_graph_model")
+    inputs = _inputs(model)
+    (key, output), = tfjs.run(tmp_path / "graph", inputs)["outputs"].items()
+    tfjs.assert_matches(tfjs.as_array(output), model.predict(inputs["a"], verbose=0), key)
+
+
 def test_quantised_layers_model(tmp_path):
     k = _keras("keras3")
     k.utils.set_random_seed(0)

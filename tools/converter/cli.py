@@ -4,11 +4,12 @@ import logging as std_logging
 import os
 import sys
 import traceback
+import warnings
 
 from absl import app, flags, logging
 
 from tools.converter import argv_compat, version
-from tools.converter.errors import ConversionError
+from tools.converter.errors import ConversionError, one_line
 from tools.converter.options import (DEFAULT_SHARD_SIZE_BYTES, INPUT_FORMATS, OUTPUT_FORMATS,
                                      QUANTIZATION_DTYPES, ConversionOptions)
 
@@ -144,6 +145,11 @@ class _MessageFormatter(std_logging.Formatter):
         return f"{PROGRAM}: {record.levelname.lower()}: {record.getMessage()}"
 
 
+def _log_python_warning(message, category, *_):
+    """Library warnings (Keras's included) as one log line each instead of source excerpts."""
+    logging.warning("%s: %s", category.__name__, one_line(message))
+
+
 def convert_command(args):
     """Runs the conversion that a command line asks for; raises ConversionError."""
     positionals = parse_args(args)
@@ -152,6 +158,7 @@ def convert_command(args):
                               f"{positionals} (see --help)")
     logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
     logging.get_absl_handler().setFormatter(_MessageFormatter())
+    warnings.showwarning = _log_python_warning
     options = options_from_flags(*positionals).validated()
     from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
     tf_import.import_tensorflow()
@@ -169,8 +176,7 @@ def run_command(args):
     except ConversionError as e:
         message, trace = f"{PROGRAM}: error: {e}", traceback.format_exc()
     except Exception as e:  # pylint: disable=broad-except
-        first_line = (str(e).strip().splitlines() or [""])[0]
-        message = (f"{PROGRAM}: error: internal error: {type(e).__name__}: {first_line} "
+        message = (f"{PROGRAM}: error: internal error: {type(e).__name__}: {one_line(e)} "
                    "(rerun with --verbose for the traceback)")
         trace = traceback.format_exc()
     if FLAGS.is_parsed() and FLAGS.verbose:

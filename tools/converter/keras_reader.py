@@ -12,7 +12,7 @@ import zipfile
 from tensorflow.python.framework import convert_to_constants
 
 from tools.converter import layers_model
-from tools.converter.errors import ConversionError
+from tools.converter.errors import ConversionError, one_line
 from tools.converter.graph_source import GraphSource, TensorSpec
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -70,8 +70,7 @@ def load_model(path: str, input_format: str):
         try:
             return tf_keras.models.load_model(path, compile=False)
         except (ValueError, OSError, KeyError) as e:
-            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise ConversionError(f"tf_keras cannot load {path}: {first_line}") from e
+            raise ConversionError(f"tf_keras cannot load {path}: {one_line(e)}") from e
     if os.path.isdir(path):
         raise ConversionError(f"{path} is a directory; --input_format={input_format} takes a "
                               "Keras file (--input_format=keras_saved_model takes a directory)")
@@ -94,8 +93,7 @@ def load_model(path: str, input_format: str):
     try:
         return keras.models.load_model(path, compile=False)
     except (ValueError, TypeError, OSError, KeyError) as e:
-        first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ConversionError(f"Keras cannot load {path}: {first_line}") from e
+        raise ConversionError(f"Keras cannot load {path}: {one_line(e)}") from e
 
 
 def _output_names(model):

@@ -185,6 +185,23 @@ def weight_names(model, keras3: bool):
     return found
 
 
+def check_weights_reach_tfjs_once(model, keras3: bool):
+    """TF.js collects a layers model's weights from each top-level layer (a nested model gives all
+    of its own) and refuses a weight it meets twice: a layer or model used both inside a nested
+    model and outside it. Raises ConversionError naming the weight and both routes."""
+    route = {}
+    for layer in model.layers:
+        for leaf in _leaf_layers(layer) if hasattr(layer, "layers") else [layer]:
+            for variable in leaf.weights:
+                name = _weight_name(leaf, variable, keras3)
+                if route.setdefault(name, layer.name) != layer.name:
+                    raise ConversionError(
+                        f"TensorFlow.js 4.22 cannot load this layers model: weight {name!r} is "
+                        f"in both {route[name]!r} and {layer.name!r} (a layer or model used "
+                        "inside a nested model and outside it); convert to a graph model "
+                        "(--output_format=tfjs_graph_model)")
+
+
 def _warn_of_constraint_violations(named_variables):
     """TF.js applies a weight's constraint when it loads the weight; a weight that does not meet
     its constraint (e.g. an untrained one) would then predict differently, so say so."""
@@ -210,6 +227,7 @@ def convert(model, keras3: bool, keras_version: str):
     _drop_activity_regularizers(config)
     check_supported(config)
     named_variables = weight_names(model, keras3)
+    check_weights_reach_tfjs_once(model, keras3)
     _warn_of_constraint_violations(named_variables)
     weights = [to_tfjs_dtype(name, variable.numpy()) for variable, name in named_variables]
     topology = {"keras_version": keras_version, "backend": "tensorflow", "model_config": config}

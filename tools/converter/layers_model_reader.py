@@ -6,7 +6,7 @@ import json
 import os
 
 from tools.converter import weights
-from tools.converter.errors import ConversionError
+from tools.converter.errors import ConversionError, one_line
 from tools.converter.layers_model import weight_names
 
 
@@ -63,8 +63,8 @@ def load(path: str):
         config = _only_known_arguments(tf_keras, document["modelTopology"]["model_config"])
         model = tf_keras.models.model_from_json(json.dumps(config))
     except (ValueError, TypeError, KeyError) as e:
-        first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ConversionError(f"tf_keras cannot rebuild the model of {path}: {first_line}") from e
+        raise ConversionError(
+            f"tf_keras cannot rebuild the model of {path}: {one_line(e)}") from e
     values = weights.read_manifest(document["weightsManifest"], os.path.dirname(path))
     for variable, name in weight_names(model, keras3=False):
         if name not in values:
