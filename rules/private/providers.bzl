@@ -4,7 +4,7 @@ TfjsModelInfo = provider(
     doc = "A converted TF.js model: a directory holding model.json and its weight shards.",
     fields = {
         "model_dir": "File: the tree artifact holding model.json and group*-shard*of*.bin.",
-        "format": "The TF.js model format: 'graph-model'.",
+        "format": "The TF.js model format: 'graph-model' or 'layers-model'.",
         "input_format": "The converter's --input_format the model was converted from.",
         "signature_name": "The SavedModel signature converted ('' when the converter chose).",
         "output_node_names": "List of output node names (frozen graphs), else [].",

@@ -1,15 +1,38 @@
-"""The tfjs_web_model rule: a TensorFlow model converted to a TF.js graph model directory."""
+"""The tfjs_web_model rule: a TensorFlow or Keras model converted to a TF.js model directory."""
 
 load(":providers.bzl", "TfjsModelInfo")
 
-INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras", "keras_saved_model"]
+_KERAS_FORMATS = ["keras", "keras_keras", "keras_saved_model"]
+INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub"] + _KERAS_FORMATS + ["tfjs_layers_model"]
+OUTPUT_FORMATS = ["tfjs_graph_model", "tfjs_layers_model"]
 _FILE_FORMATS = ["tf_frozen_model", "keras", "keras_keras"]
+_FORMAT_NAMES = {"tfjs_graph_model": "graph-model", "tfjs_layers_model": "layers-model"}
 _TOOLCHAIN_TYPE = Label("//rules/toolchain:type")
 _SAVED_MODEL_FILES = ["saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb"]
 
+def _output_format(ctx):
+    """The attribute, or the converter's default: layers for Keras inputs, else graph."""
+    if ctx.attr.output_format:
+        return ctx.attr.output_format
+    return "tfjs_layers_model" if ctx.attr.input_format in _KERAS_FORMATS else "tfjs_graph_model"
+
+def _layers_model_json(files):
+    """The model.json of a TF.js layers model: in a directory (e.g. another tfjs_web_model) or
+    among its files."""
+    if len(files) == 1 and files[0].is_directory:
+        return files[0].path + "/model.json"
+    found = [f for f in files if f.basename == "model.json"]
+    if len(found) != 1:
+        fail("src of input_format \"tfjs_layers_model\" must be a directory holding model.json, " +
+             "or files that include one model.json; got %s" % [f.short_path for f in files][:5])
+    return found[0].path
+
 def _input_path(ctx):
-    """The INPUT argument: a directory (tree artifact or source files of one) or a .pb file."""
+    """The INPUT argument: a directory (tree artifact or source files of one), a .pb or Keras
+    file, or a layers model's model.json."""
     files = ctx.files.src
+    if ctx.attr.input_format == "tfjs_layers_model":
+        return _layers_model_json(files)
     if len(files) == 1 and (files[0].is_directory or ctx.attr.input_format in _FILE_FORMATS):
         return files[0].path
     if ctx.attr.input_format in _FILE_FORMATS:
@@ -27,7 +50,7 @@ def _converter_args(ctx, output_dir):
     args.use_param_file("@%s", use_always = True)
     args.set_param_file_format("multiline")
     args.add("--input_format=" + ctx.attr.input_format)
-    args.add("--output_format=tfjs_graph_model")
+    args.add("--output_format=" + _output_format(ctx))
     if ctx.attr.signature_name:
         args.add("--signature_name=" + ctx.attr.signature_name)
     if ctx.attr.saved_model_tags:
@@ -56,6 +79,10 @@ def _converter_args(ctx, output_dir):
     return args
 
 def _tfjs_web_model_impl(ctx):
+    output_format = _output_format(ctx)
+    if output_format == "tfjs_layers_model" and ctx.attr.input_format not in _KERAS_FORMATS:
+        fail("output_format \"tfjs_layers_model\" needs a Keras input_format (%s), not %r" %
+             (", ".join(_KERAS_FORMATS), ctx.attr.input_format))
     if ctx.attr.weight_shard_size_bytes <= 0:
         fail("weight_shard_size_bytes must be positive, got %d" % ctx.attr.weight_shard_size_bytes)
     claimed = {}
@@ -72,7 +99,7 @@ def _tfjs_web_model_impl(ctx):
         inputs = depset(ctx.files.src + ctx.files.metadata),
         outputs = [model_dir],
         mnemonic = "TfjsConvert",
-        progress_message = "Converting %{label} to a TF.js graph model",
+        progress_message = "Converting %%{label} to a TF.js %s" % _FORMAT_NAMES[output_format].replace("-", " "),
         use_default_shell_env = False,
         # One converter process serves many conversions, paying TensorFlow's import once.
         execution_requirements = {"supports-workers": "1", "requires-worker-protocol": "json"},
@@ -86,7 +113,7 @@ def _tfjs_web_model_impl(ctx):
         DefaultInfo(files = depset([model_dir]), runfiles = ctx.runfiles(files = [model_dir])),
         TfjsModelInfo(
             model_dir = model_dir,
-            format = "graph-model",
+            format = _FORMAT_NAMES[output_format],
             input_format = ctx.attr.input_format,
             signature_name = ctx.attr.signature_name,
             output_node_names = ctx.attr.output_node_names,
@@ -96,7 +123,7 @@ def _tfjs_web_model_impl(ctx):
 
 tfjs_web_model = rule(
     implementation = _tfjs_web_model_impl,
-    doc = """Converts a TensorFlow model into a TF.js graph model.
+    doc = """Converts a TensorFlow or Keras model into a TF.js graph or layers model.
 
 The output is one directory, `<name>/`, holding `model.json` and `group1-shard<i>of<n>.bin`,
 returned in `DefaultInfo` (so filegroups, genrules and packaging rules take it as is) and in
@@ -111,6 +138,15 @@ tfjs_web_model(
     src = ":mobilenet_saved_model",
     quantize_float16 = ["*"],
 )
+
+# A Keras 3 file as a layers model (tf.loadLayersModel), and that layers model as a graph model.
+tfjs_web_model(name = "classifier_layers", src = "classifier.keras", input_format = "keras_keras")
+tfjs_web_model(
+    name = "classifier_graph",
+    src = ":classifier_layers",
+    input_format = "tfjs_layers_model",
+    output_format = "tfjs_graph_model",
+)
 ```""",
     attrs = {
         "src": attr.label(
@@ -124,6 +160,11 @@ tfjs_web_model(
             default = "tf_saved_model",
             values = INPUT_FORMATS,
             doc = "Format of src: " + ", ".join(INPUT_FORMATS) + ".",
+        ),
+        "output_format": attr.string(
+            values = [""] + OUTPUT_FORMATS,
+            doc = "tfjs_graph_model or tfjs_layers_model (Keras inputs only). Default: layers " +
+                  "for Keras inputs, graph for the rest, as the converter does.",
         ),
         "signature_name": attr.string(
             doc = "SavedModel signature to convert (default: serving_default; TF-Hub: " +

@@ -67,6 +67,30 @@ def _frozen_action_test_impl(ctx):
 
 frozen_action_test = analysistest.make(_frozen_action_test_impl)
 
+def _layers_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    asserts.equals(env, "layers-model", target[TfjsModelInfo].format)
+    action = [a for a in analysistest.target_actions(env) if a.mnemonic == "TfjsConvert"][0]
+    asserts.true(env, "--output_format=tfjs_layers_model" in action.argv)
+    asserts.equals(env, "tests/analysis/testdata/model.keras", action.argv[-2])
+    return analysistest.end(env)
+
+layers_test = analysistest.make(_layers_test_impl)
+
+def _chained_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    asserts.equals(env, "graph-model", target[TfjsModelInfo].format)
+    action = [a for a in analysistest.target_actions(env) if a.mnemonic == "TfjsConvert"][0]
+    asserts.true(env, "--input_format=tfjs_layers_model" in action.argv)
+    asserts.true(env, "--output_format=tfjs_graph_model" in action.argv)
+    layers_dir = [f for f in action.inputs.to_list() if f.is_directory][0]
+    asserts.equals(env, layers_dir.path + "/model.json", action.argv[-2])
+    return analysistest.end(env)
+
+chained_test = analysistest.make(_chained_test_impl)
+
 def _failure_test_impl(ctx):
     env = analysistest.begin(ctx)
     asserts.expect_failure(env, ctx.attr.message)
@@ -107,6 +131,24 @@ def web_model_test_suite(name):
     )
     frozen_action_test(name = "frozen_action_test", target_under_test = ":frozen")
 
+    # Keras input: a layers model by default; then that layers model as a graph model.
+    tfjs_web_model(name = "keras_layers", src = "testdata/model.keras", input_format = "keras_keras", tags = ["manual"])
+    layers_test(name = "layers_test", target_under_test = ":keras_layers")
+    tfjs_web_model(
+        name = "layers_to_graph",
+        src = ":keras_layers",
+        input_format = "tfjs_layers_model",
+        output_format = "tfjs_graph_model",
+        tags = ["manual"],
+    )
+    chained_test(name = "chained_test", target_under_test = ":layers_to_graph")
+    tfjs_web_model(name = "layers_from_saved_model", src = saved_model, output_format = "tfjs_layers_model", tags = ["manual"])
+    failure_test(
+        name = "layers_from_saved_model_test",
+        target_under_test = ":layers_from_saved_model",
+        message = 'output_format "tfjs_layers_model" needs a Keras input_format (keras, keras_keras, keras_saved_model), not "tf_saved_model"',
+    )
+
     tfjs_web_model(name = "bad_shard_size", src = saved_model, weight_shard_size_bytes = 0, tags = ["manual"])
     failure_test(
         name = "bad_shard_size_test",
@@ -135,6 +177,9 @@ def web_model_test_suite(name):
         ":providers_test",
         ":action_test",
         ":frozen_action_test",
+        ":layers_test",
+        ":chained_test",
+        ":layers_from_saved_model_test",
         ":bad_shard_size_test",
         ":glob_claimed_twice_test",
         ":not_a_saved_model_test",

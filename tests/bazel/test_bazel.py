@@ -18,14 +18,17 @@ def test_repository_bazel_tests_pass():
     """Analysis tests of the rule and the static site test."""
     result = bazel(REPO_ROOT, "test", "//...")
     for test in ("//examples/web:site_test", "//tests/analysis:action_test",
-                 "//tests/analysis:providers_test"):
+                 "//tests/analysis:providers_test", "//tests/analysis:layers_test",
+                 "//tests/analysis:chained_test",
+                 "//tests/analysis:layers_from_saved_model_test"):
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), test
 
 
 @pytest.mark.parametrize("workspace", ["bzlmod", "workspace"])
 def test_e2e_workspace_converts_and_tfjs_matches_tensorflow(workspace):
     result = bazel(REPO_ROOT / "e2e" / workspace, "test", "//...")
-    for test in ("//:loop_web_test", "//:frozen_web_test"):
+    for test in ("//:loop_web_test", "//:frozen_web_test", "//:keras_layers_web_test",
+                 "//:keras_graph_web_test"):
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), (
             test, result.stdout[-3000:])
 
@@ -127,5 +130,5 @@ def test_bad_input_format_is_an_analysis_error_naming_the_allowed_values(failing
                    check=False)
     assert result.returncode != 0
     assert ("invalid value in 'input_format' attribute: has to be one of 'tf_saved_model', "
-            "'tf_frozen_model', 'tf_hub', 'keras', 'keras_keras' or 'keras_saved_model' instead "
-            "of 'onnx'") in result.stdout, result.stdout[-3000:]
+            "'tf_frozen_model', 'tf_hub', 'keras', 'keras_keras', 'keras_saved_model' or "
+            "'tfjs_layers_model' instead of 'onnx'") in result.stdout, result.stdout[-3000:]

@@ -3,6 +3,8 @@
 def _e2e_model_impl(ctx):
     if ctx.attr.kind == "frozen_graph":
         model = ctx.actions.declare_file(ctx.label.name + ".pb")
+    elif ctx.attr.kind == "keras_file":
+        model = ctx.actions.declare_file(ctx.label.name + ".keras")
     else:
         model = ctx.actions.declare_directory(ctx.label.name)
     expected = ctx.actions.declare_file(ctx.label.name + ".expected.json")
@@ -21,10 +23,10 @@ def _e2e_model_impl(ctx):
 
 e2e_model = rule(
     implementation = _e2e_model_impl,
-    doc = "A test model (kind: loop_saved_model, frozen_graph, unsupported_op) and, in output group " +
+    doc = "A test model (kind: loop_saved_model, frozen_graph, keras_file, unsupported_op) and, in output group " +
           "'expected', TensorFlow's outputs for fixed inputs.",
     attrs = {
-        "kind": attr.string(mandatory = True, values = ["loop_saved_model", "frozen_graph", "unsupported_op"]),
+        "kind": attr.string(mandatory = True, values = ["loop_saved_model", "frozen_graph", "keras_file", "unsupported_op"]),
         "_make_models": attr.label(
             default = "//tests/e2e_support:make_models",
             executable = True,

@@ -2,8 +2,9 @@
 
 usage: python -m tests.e2e_support.make_models KIND MODEL_OUT EXPECTED_JSON
 KIND: loop_saved_model (a TF2 SavedModel: a while loop, a variable, two outputs sharing shape
-and dtype), frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits") or
-unsupported_op (a SavedModel using MatrixDeterminant, which TF.js lacks).
+and dtype), frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits"),
+keras_file (a Keras 3 .keras classifier with output "scores") or unsupported_op (a SavedModel
+using MatrixDeterminant, which TF.js lacks).
 EXPECTED_JSON: {"inputs": {key: spec}, "outputs": {key: spec}}, spec = {dtype, shape, values}.
 """
 
@@ -60,6 +61,21 @@ def frozen_graph(tf, np, path):
     return inputs, {"probs": probs, "logits": logits}
 
 
+def keras_file(tf, np, path):
+    """A Keras 3 .keras file: conv, batch norm and a GRU over the image rows, then "scores"."""
+    del tf
+    import keras  # pylint: disable=import-outside-toplevel
+    keras.utils.set_random_seed(5)
+    image = keras.Input((6, 6, 3), name="image")
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(image)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.GRU(5, reset_after=False)(keras.layers.Reshape((6, 24))(x))
+    model = keras.Model(image, keras.layers.Dense(3, activation="softmax", name="scores")(x))
+    model.save(path)
+    inputs = {"image": np.random.default_rng(5).standard_normal((2, 6, 6, 3)).astype("float32")}
+    return inputs, {"scores": model.predict(inputs["image"], verbose=0)}
+
+
 def unsupported_op(tf, np, path):
     """A SavedModel with an op TF.js cannot run: its conversion must fail."""
     serve = tf.function(lambda m: {"det": tf.linalg.det(m)},
@@ -76,7 +92,7 @@ def main(argv):
     tf = tf_import.import_tensorflow()
     import numpy as np  # pylint: disable=import-outside-toplevel
     kind, model_out, expected_out = argv[1:]
-    makers = {f.__name__: f for f in (loop_saved_model, frozen_graph, unsupported_op)}
+    makers = {f.__name__: f for f in (loop_saved_model, frozen_graph, keras_file, unsupported_op)}
     inputs, outputs = makers[kind](tf, np, model_out)
     expected = {"inputs": {k: _spec(v) for k, v in inputs.items()},
                 "outputs": {k: _spec(v) for k, v in sorted(outputs.items())}}

@@ -58,4 +58,19 @@ async function run(model, inputs, {outputs, predict} = {}) {
   return {mode: 'executeAsync', result};
 }
 
-module.exports = {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run};
+/**
+ * Runs layers MODEL with model.predict on SPECS ({input name: {dtype, shape, values}}; a model
+ * with as many inputs as SPECS takes them in order whatever their names).
+ * Returns {mode: 'predict', result: [tensor per output], keys: the output names}.
+ */
+function predictLayers(model, specs) {
+  const ordered = Object.values(specs);
+  const inputs = model.inputs.map((input, i) => toTensor(
+      specs[model.inputNames[i]] || (ordered.length === model.inputs.length ? ordered[i] : undefined)));
+  const result = model.predict(inputs.length === 1 ? inputs[0] : inputs);
+  return {mode: 'predict', result: result instanceof tf.Tensor ? [result] : result,
+          keys: model.outputNames};
+}
+
+module.exports = {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run,
+                  predictLayers};

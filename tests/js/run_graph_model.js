@@ -9,7 +9,7 @@
 //          or {"structured": {...}} for a dict}
 'use strict';
 const fs = require('fs');
-const {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run} =
+const {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run, predictLayers} =
     require('./graph_model_io');
 
 function describe(result, keys) {
@@ -23,13 +23,8 @@ async function main() {
   const request = JSON.parse(fs.readFileSync(requestFile, 'utf8'));
   await setBackend(request.backend || 'cpu');
   if (request.layers) {
-    const model = await loadLayersModel(dir);
-    // By input name; a single input whatever Keras named it.
-    const specs = Object.values(request.inputs);
-    const inputs = model.inputs.map((input, i) => toTensor(
-        request.inputs[model.inputNames[i]] || (specs.length === model.inputs.length ? specs[i] : undefined)));
-    const result = model.predict(inputs.length === 1 ? inputs[0] : inputs);
-    fs.writeFileSync(resultFile, JSON.stringify({mode: 'predict', outputs: describe(result, model.outputNames)}));
+    const {mode, result, keys} = predictLayers(await loadLayersModel(dir), request.inputs);
+    fs.writeFileSync(resultFile, JSON.stringify({mode, outputs: describe(result, keys)}));
     return;
   }
   const model = await loadGraphModel(dir);
