@@ -202,10 +202,11 @@ def build_nested_while(workdir: pathlib.Path) -> ModelCase:
 
 
 def build_tensor_array_loop(workdir: pathlib.Path) -> ModelCase:
-    """An RNN-like autograph loop filling TensorArrays, with a nested loop that fills its own.
+    """An RNN-like autograph loop filling TensorArrays: with its carried state, with a tensor it
+    computes, from the branches of an `if`, and from a nested loop (into the outer array).
 
-    One array stores the carried state itself, the others store tensors the loop bodies compute
-    and do not carry, which TF.js frees when an iteration ends unless the converter keeps them.
+    TF.js frees what a loop body or branch made when it returns, stored tensors included, unless
+    the converter makes them outputs (tools/converter/loop_list_writes.py).
     """
     name = "tensor_array_loop"
     rng = _rng(name)
@@ -214,21 +215,23 @@ def build_tensor_array_loop(workdir: pathlib.Path) -> ModelCase:
     @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
     def serve(x):
         steps = tf.shape(x)[0]
-        states = tf.TensorArray(tf.float32, size=steps)
-        doubled = tf.TensorArray(tf.float32, size=steps)
-        sums = tf.TensorArray(tf.float32, size=steps)
+        states, doubled, signed = (tf.TensorArray(tf.float32, size=steps) for _ in range(3))
+        scaled = tf.TensorArray(tf.float32, size=2 * steps)
         h = tf.zeros([3])
         for t in tf.range(steps):
             h = tf.tanh(tf.linalg.matvec(w, x[t]) + h)
             states = states.write(t, h)
             doubled = doubled.write(t, h * 2.0)
-            scaled = tf.TensorArray(tf.float32, size=2)
+            if tf.reduce_sum(h) > 0:
+                signed = signed.write(t, h + 1.0)
+            else:
+                signed = signed.write(t, h - 1.0)
             for j in tf.range(2):
-                scaled = scaled.write(j, h * tf.cast(j + 1, tf.float32))
-            sums = sums.write(t, tf.reduce_sum(scaled.stack(), axis=0))
-        return {"states": states.stack(), "doubled": doubled.stack(), "sums": sums.stack()}
+                scaled = scaled.write(2 * t + j, h * tf.cast(j + 1, tf.float32))
+        return {"states": states.stack(), "doubled": doubled.stack(), "signed": signed.stack(),
+                "scaled": scaled.stack()}
 
-    inputs = {"x": _normal(rng, 4, 3)}
+    inputs = {"x": _normal(rng, 5, 3)}
     return _save_tf2(workdir, name, _module(w=w), inputs, signatures={SERVING_DEFAULT: serve})
 
 

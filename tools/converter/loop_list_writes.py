@@ -1,15 +1,23 @@
-"""Keeps the tensors a While body writes into a TensorList or TensorArray alive in TF.js.
+"""Keeps the tensors that loop bodies and branches write into TensorLists alive in TF.js.
 
-TF.js 4.22 runs a While body as a sub-graph and, when an iteration ends, disposes every tensor
-the body made except the body's outputs -- even a tensor it has just stored in a list. Stacking
-the list after the loop then reads freed memory ("Cannot read properties of undefined (reading
+TF.js 4.22 runs a While body or an If branch as a sub-graph and, when it returns, disposes every
+tensor the sub-graph made except its outputs -- even a tensor it has just stored in a list.
+Stacking the list later reads freed memory ("Cannot read properties of undefined (reading
 'backend')"). Keras RNNs with ``return_sequences`` and autograph loops that fill a TensorArray
-all do this. So every written tensor is made a body output:
+all do this. So every tensor a function stores, itself or through the control flow inside it,
+becomes one of its outputs, level by level up to the main graph (which TF.js cleans up
+differently):
 
-- if a body output is already ``Identity(item)`` (Keras's carried state), the write stores that
-  output instead;
-- otherwise ``Identity(item)`` is written and carried as a new, otherwise unused, loop variable.
+- a write whose item is already an output, or is an output's ``Identity`` (an RNN's carried
+  state), stores that output;
+- otherwise it stores a new ``Identity(item)``, which becomes a new output: of a While body, a
+  new loop variable starting from a zero scalar; of an If branch, a new output of the If (the
+  other branch returns a zero scalar in its place).
+
+Nothing reads the new outputs; they only tell TF.js to keep the tensors.
 """
+
+import dataclasses
 
 import numpy as np
 from tensorflow.core.framework import graph_pb2
@@ -17,103 +25,190 @@ from tensorflow.python.framework import dtypes
 
 from tools.converter import graph_edit, graph_pruning
 
-# Ops that store their item input itself in the list (index of that input, dtype attribute).
+# Ops that store their item input itself in the list: index of that input, dtype attribute.
 _WRITES = {"TensorListSetItem": (2, "element_dtype"), "TensorListPushBack": (1, "element_dtype"),
            "TensorArrayWriteV3": (2, "T")}
 _WHILE_OPS = ("While", "StatelessWhile")
-# Element dtypes a zero-scalar Const can start a loop variable with.
+_IF_OPS = ("If", "StatelessIf")
+# Element dtypes a zero-scalar Const can stand in for.
 _CARRIABLE = frozenset(d.as_datatype_enum for d in (
     dtypes.float32, dtypes.float16, dtypes.int32, dtypes.int64, dtypes.bool))
 
 
 def keep_written_tensors(graph_def: graph_pb2.GraphDef) -> None:
-    """Rewrites ``graph_def`` in place so While bodies only write tensors they return."""
-    functions = {f.signature.name: f for f in graph_def.library.function}
-    bodies = {n.attr["body"].func.name for n, _ in _while_nodes_with_graph(graph_def)}
-    carried = {name: _route_writes_through_outputs(functions[name]) for name in sorted(bodies)}
-    extended_conds = set()
-    for node, graph in _while_nodes_with_graph(graph_def):
-        new_dtypes = carried[node.attr["body"].func.name]
-        if not new_dtypes:
-            continue
-        cond = node.attr["cond"].func.name
-        if cond not in extended_conds:
-            extended_conds.add(cond)
-            _add_input_args(functions[cond].signature, new_dtypes)
-        _add_loop_variables(node, graph, new_dtypes)
+    """Rewrites ``graph_def`` in place so no function drops a tensor it stored in a list."""
+    rewriter = _Rewriter(graph_def)
+    for node in sorted(graph_def.node, key=lambda n: n.name):
+        rewriter.extend_call(node, graph_def)
 
 
-def _while_nodes_with_graph(graph_def):
-    """(While node, the GraphDef or FunctionDef holding it) for every loop, nested ones too."""
-    for node in graph_def.node:
+@dataclasses.dataclass
+class _Plan:
+    """What a function stores: its outputs that already hold stored tensors (by index), and the
+    tensors it must return as well ([(tensor, dtype)])."""
+    returned: set
+    new: list
+
+
+class _Rewriter:
+    """Plans each function once, bottom-up, and extends each signature once."""
+
+    def __init__(self, graph_def):
+        self._functions = {f.signature.name: f for f in graph_def.library.function}
+        self._plans = {}
+        self._extended = set()
+
+    def extend_call(self, node, graph):
+        """Gives While/If ``node`` (in ``graph``) the outputs its functions need; returns
+        [(tensor, dtype)] of the node's outputs that hold stored tensors."""
         if node.op in _WHILE_OPS:
-            yield node, graph_def
-    for function in graph_def.library.function:
-        for node in function.node_def:
-            if node.op in _WHILE_OPS:
-                yield node, function
+            carried = self._extend_while(node, graph)
+            types = node.attr["T"].list.type
+        elif node.op in _IF_OPS:
+            carried = self._extend_if(node)
+            types = node.attr["Tout"].list.type
+        else:
+            return []
+        in_function = not isinstance(graph, graph_pb2.GraphDef)
+        return [(f"{node.name}:output:{k}" if in_function else f"{node.name}:{k}", types[k])
+                for k in sorted(carried)]
+
+    def _plan(self, name):
+        if name not in self._plans:
+            self._plans[name] = _Plan(set(), [])  # a (malformed) recursive call adds nothing
+            function = self._functions[name]
+            plan = _route_writes_through_outputs(function)
+            index_of = _output_indices(function)
+            for node in sorted(function.node_def, key=lambda n: n.name):
+                for tensor, dtype in self.extend_call(node, function):
+                    if tensor in index_of:
+                        plan.returned.add(index_of[tensor])
+                    elif dtype in _CARRIABLE:
+                        plan.new.append((_add_identity(function, tensor, dtype), dtype))
+            self._plans[name] = plan
+        return self._plans[name]
+
+    def _extend_once(self, name, outputs, inputs_too=False):
+        if name not in self._extended:
+            self._extended.add(name)
+            _add_outputs(self._functions[name], outputs, inputs_too)
+
+    def _extend_while(self, node, graph):
+        body, cond = node.attr["body"].func.name, node.attr["cond"].func.name
+        plan = self._plan(body)
+        first = len(node.attr["T"].list.type)
+        new_dtypes = [dtype for _, dtype in plan.new]
+        self._extend_once(body, plan.new, inputs_too=True)
+        if new_dtypes and cond not in self._extended:
+            self._extended.add(cond)
+            _add_input_args(self._functions[cond].signature, new_dtypes)
+        for dtype in new_dtypes:
+            node.input.insert(_data_input_count(node), _zero_const(graph, node.name, dtype))
+            node.attr["T"].list.type.append(dtype)
+        _add_node_outputs(node, first, len(new_dtypes))
+        return plan.returned | set(range(first, first + len(new_dtypes)))
+
+    def _extend_if(self, node):
+        branches = node.attr["then_branch"].func.name, node.attr["else_branch"].func.name
+        then_plan, else_plan = (self._plan(name) for name in branches)
+        # Both branches return the then branch's new tensors, then the else branch's, each
+        # with zeros in the other's places.
+        for name, outputs in zip(branches, (
+                then_plan.new + _zeros(self._functions[branches[0]], else_plan.new),
+                _zeros(self._functions[branches[1]], then_plan.new) + else_plan.new)):
+            self._extend_once(name, outputs)
+        first = len(node.attr["Tout"].list.type)
+        new = then_plan.new + else_plan.new
+        node.attr["Tout"].list.type.extend(dtype for _, dtype in new)
+        _add_node_outputs(node, first, len(new))
+        return then_plan.returned | else_plan.returned | set(range(first, first + len(new)))
 
 
-def _route_writes_through_outputs(body) -> list:
-    """Makes each list write in ``body`` store a body output; returns the dtypes of new outputs."""
-    returned = set(body.ret.values())
-    inputs = {arg.name for arg in body.signature.input_arg}
+def _output_indices(function):
+    """{tensor: output index} of ``function``'s results."""
+    return {function.ret[arg.name]: index
+            for index, arg in enumerate(function.signature.output_arg)}
+
+
+def _route_writes_through_outputs(function):
+    """Makes each list write in ``function`` store an output, or a new Identity to return."""
+    index_of = _output_indices(function)
     identity_outputs = {}
-    for node in body.node_def:
-        if node.op == "Identity" and f"{node.name}:output:0" in returned:
+    for node in function.node_def:
+        if node.op == "Identity" and f"{node.name}:output:0" in index_of:
             identity_outputs.setdefault(node.input[0], f"{node.name}:output:0")
-    names = {n.name for n in body.node_def} | inputs | {a.name for a in body.signature.output_arg}
-    new_dtypes = []
-    for write in sorted((n for n in body.node_def if n.op in _WRITES), key=lambda n: n.name):
+    plan = _Plan(set(), [])
+    for write in sorted((n for n in function.node_def if n.op in _WRITES), key=lambda n: n.name):
         index, dtype_attr = _WRITES[write.op]
-        item = write.input[index]
-        dtype = write.attr[dtype_attr].type
-        if item in returned or item in inputs or dtype not in _CARRIABLE:
-            continue
-        if item in identity_outputs:
+        item, dtype = write.input[index], write.attr[dtype_attr].type
+        if item in index_of:
+            plan.returned.add(index_of[item])
+        elif item in identity_outputs:
             write.input[index] = identity_outputs[item]
-            continue
-        kept = _unique(f"{write.name}/kept_item", names)
-        identity = body.node_def.add(name=kept, op="Identity", input=[item])
-        identity.attr["T"].type = dtype
-        write.input[index] = f"{kept}:output:0"
-        for arg_list in (body.signature.input_arg, body.signature.output_arg):
-            arg_list.add(name=_unique(f"{_arg_name(kept)}_{len(arg_list)}", names), type=dtype)
-        body.ret[body.signature.output_arg[-1].name] = f"{kept}:output:0"
-        new_dtypes.append(dtype)
-    return new_dtypes
+            plan.returned.add(index_of[write.input[index]])
+        elif dtype in _CARRIABLE:
+            write.input[index] = _add_identity(function, item, dtype)
+            plan.new.append((write.input[index], dtype))
+    return plan
+
+
+def _add_identity(function, tensor, dtype):
+    """Adds ``Identity(tensor)`` to ``function``; returns its output. (TF.js's Identity passes a
+    tensor a list already holds through as is.)"""
+    name = _unique(f"{graph_pruning.input_node_name(tensor)}/kept_item",
+                   {n.name for n in function.node_def})
+    identity = function.node_def.add(name=name, op="Identity", input=[tensor])
+    identity.attr["T"].type = dtype
+    return f"{name}:output:0"
+
+
+def _zeros(function, outputs):
+    """A zero scalar in ``function`` for each of ``outputs`` ([(tensor, dtype)])."""
+    return [(_zero_const(function, function.signature.name, dtype), dtype)
+            for _, dtype in outputs]
+
+
+def _add_outputs(function, outputs, inputs_too):
+    """Appends ``outputs`` ([(tensor, dtype)]) to ``function``'s results (and, for a loop body,
+    an input argument each)."""
+    signature = function.signature
+    taken = ({a.name for a in signature.input_arg} | {a.name for a in signature.output_arg}
+             | {n.name for n in function.node_def})
+    for tensor, dtype in outputs:
+        output = signature.output_arg.add(
+            name=_unique(f"kept_item_{len(signature.output_arg)}", taken), type=dtype)
+        function.ret[output.name] = tensor
+        if inputs_too:
+            signature.input_arg.add(name=_unique(f"{output.name}_in", taken), type=dtype)
 
 
 def _add_input_args(signature, new_dtypes):
-    names = {arg.name for arg in signature.input_arg}
+    taken = {arg.name for arg in signature.input_arg}
     for dtype in new_dtypes:
-        signature.input_arg.add(name=_unique(f"kept_item_{len(signature.input_arg)}", names),
+        signature.input_arg.add(name=_unique(f"kept_item_{len(signature.input_arg)}", taken),
                                 type=dtype)
 
 
-def _add_loop_variables(node, graph, new_dtypes):
-    """Gives the While ``node`` one more loop variable per dtype, starting from a zero scalar."""
+def _add_node_outputs(node, first, count):
+    if "output_shapes" in node.attr:
+        for _ in range(count):
+            node.attr["output_shapes"].list.shape.add(unknown_rank=True)
+    if count and "_num_original_outputs" in node.attr:
+        node.attr["_num_original_outputs"].i = first + count
+
+
+def _zero_const(graph, prefix, dtype):
+    """Adds a zero scalar Const of ``dtype`` to ``graph`` (a GraphDef or a FunctionDef); returns
+    the input string that reads it there."""
     in_function = not isinstance(graph, graph_pb2.GraphDef)
     nodes = graph.node_def if in_function else graph.node
-    names = {n.name for n in nodes}
-    for dtype in new_dtypes:
-        start = graph_edit.make_const(_unique(f"{node.name}/kept_item_start", names),
-                                      np.zeros((), dtypes.as_dtype(dtype).as_numpy_dtype))
-        nodes.append(start)
-        node.input.insert(_data_input_count(node), f"{start.name}:output:0" if in_function
-                          else start.name)
-        node.attr["T"].list.type.append(dtype)
-        node.attr["output_shapes"].list.shape.add(unknown_rank=True)
-    if "_num_original_outputs" in node.attr:
-        node.attr["_num_original_outputs"].i = len(node.attr["T"].list.type)
+    name = _unique(f"{prefix}/kept_item_zero", {n.name for n in nodes})
+    nodes.append(graph_edit.make_const(name, np.zeros((), dtypes.as_dtype(dtype).as_numpy_dtype)))
+    return f"{name}:output:0" if in_function else name
 
 
 def _data_input_count(node):
     return sum(1 for i in node.input if not i.startswith("^"))
-
-
-def _arg_name(node_name):
-    return graph_pruning.input_node_name(node_name).replace("/", "_").lower()
 
 
 def _unique(name, taken):
