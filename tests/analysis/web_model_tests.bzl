@@ -67,29 +67,23 @@ def _frozen_action_test_impl(ctx):
 
 frozen_action_test = analysistest.make(_frozen_action_test_impl)
 
-def _layers_test_impl(ctx):
+def _format_test_impl(ctx):
     env = analysistest.begin(ctx)
     target = analysistest.target_under_test(env)
-    asserts.equals(env, "layers-model", target[TfjsModelInfo].format)
+    asserts.equals(env, ctx.attr.format, target[TfjsModelInfo].format)
     action = [a for a in analysistest.target_actions(env) if a.mnemonic == "TfjsConvert"][0]
-    asserts.true(env, "--output_format=tfjs_layers_model" in action.argv)
-    asserts.equals(env, "tests/analysis/testdata/model.keras", action.argv[-2])
+    for expected in ctx.attr.flags:
+        asserts.true(env, expected in action.argv, "%s in %s" % (expected, action.argv))
+    input_path = ctx.attr.input_path
+    if not input_path:  # the model.json of the tree artifact that src produced
+        input_path = [f for f in action.inputs.to_list() if f.is_directory][0].path + "/model.json"
+    asserts.equals(env, input_path, action.argv[-2])
     return analysistest.end(env)
 
-layers_test = analysistest.make(_layers_test_impl)
-
-def _chained_test_impl(ctx):
-    env = analysistest.begin(ctx)
-    target = analysistest.target_under_test(env)
-    asserts.equals(env, "graph-model", target[TfjsModelInfo].format)
-    action = [a for a in analysistest.target_actions(env) if a.mnemonic == "TfjsConvert"][0]
-    asserts.true(env, "--input_format=tfjs_layers_model" in action.argv)
-    asserts.true(env, "--output_format=tfjs_graph_model" in action.argv)
-    layers_dir = [f for f in action.inputs.to_list() if f.is_directory][0]
-    asserts.equals(env, layers_dir.path + "/model.json", action.argv[-2])
-    return analysistest.end(env)
-
-chained_test = analysistest.make(_chained_test_impl)
+format_test = analysistest.make(
+    _format_test_impl,
+    attrs = {"format": attr.string(), "flags": attr.string_list(), "input_path": attr.string()},
+)
 
 def _failure_test_impl(ctx):
     env = analysistest.begin(ctx)
@@ -133,7 +127,13 @@ def web_model_test_suite(name):
 
     # Keras input: a layers model by default; then that layers model as a graph model.
     tfjs_web_model(name = "keras_layers", src = "testdata/model.keras", input_format = "keras_keras", tags = ["manual"])
-    layers_test(name = "layers_test", target_under_test = ":keras_layers")
+    format_test(
+        name = "layers_test",
+        target_under_test = ":keras_layers",
+        format = "layers-model",
+        flags = ["--output_format=tfjs_layers_model"],
+        input_path = "tests/analysis/testdata/model.keras",
+    )
     tfjs_web_model(
         name = "layers_to_graph",
         src = ":keras_layers",
@@ -141,7 +141,12 @@ def web_model_test_suite(name):
         output_format = "tfjs_graph_model",
         tags = ["manual"],
     )
-    chained_test(name = "chained_test", target_under_test = ":layers_to_graph")
+    format_test(
+        name = "chained_test",
+        target_under_test = ":layers_to_graph",
+        format = "graph-model",
+        flags = ["--input_format=tfjs_layers_model", "--output_format=tfjs_graph_model"],
+    )
     tfjs_web_model(name = "layers_from_saved_model", src = saved_model, output_format = "tfjs_layers_model", tags = ["manual"])
     failure_test(
         name = "layers_from_saved_model_test",
