@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 
+import keras
 import pytest
 
 from tests.converter import model_zoo, tfjs
+from tests.converter.test_keras_graph import _functional
 
-CASES = ("conv_bn_relu", "hash_table", "nested_while", "dict_outputs")
+CASES = ("conv_bn_relu", "hash_table", "nested_while", "dict_outputs", "tensor_array_loop")
 
 
 def _convert_elsewhere(case, output_dir, cwd, hash_seed):
@@ -23,9 +25,22 @@ def _files(directory):
     return {name: (directory / name).read_bytes() for name in sorted(os.listdir(directory))}
 
 
-@pytest.mark.parametrize("name", CASES)
+def _keras_case(tmp_path, output_format):
+    """The Keras 3 functional test model (LSTM, nested models) as a .keras file."""
+    keras.utils.set_random_seed(0)
+    path = tmp_path / "models" / "functional.keras"
+    path.parent.mkdir(parents=True)
+    _functional(keras).save(str(path))
+    return model_zoo.ModelCase("functional", str(path), (
+        "--input_format=keras_keras", f"--output_format={output_format}"), {}, {})
+
+
+@pytest.mark.parametrize("name", CASES + ("keras_to_layers", "keras_to_graph"))
 def test_two_conversions_are_byte_identical(name, tmp_path):
-    case = model_zoo.build(name, tmp_path / "models")
+    if name.startswith("keras_to_"):
+        case = _keras_case(tmp_path, f"tfjs_{name.removeprefix('keras_to_')}_model")
+    else:
+        case = model_zoo.build(name, tmp_path / "models")
     first = tmp_path / "a"
     second = tmp_path / "deeper" / "other name"
     _convert_elsewhere(case, first, tmp_path, "1")
