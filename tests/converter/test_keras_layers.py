@@ -160,7 +160,8 @@ def test_checked_in_class_list_matches_installed_tfjs(tmp_path):
 
 
 @pytest.mark.parametrize("version,build,quantize", [
-    ("keras3", _functional, ()), ("tf_keras", _conv, ()), ("keras3", _conv, ("--quantize_uint16",))])
+    ("keras3", _functional, ()), ("keras3", _sequence, ()), ("tf_keras", _conv, ()),
+    ("keras3", _conv, ("--quantize_uint16",))])
 def test_layers_model_input_to_graph_model(tmp_path, version, build, quantize):
     k = _keras(version)
     k.utils.set_random_seed(0)
