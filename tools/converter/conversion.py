@@ -113,9 +113,9 @@ def convert(options: ConversionOptions) -> ConversionResult:
     timer.lap("load")
 
     lower = not options.control_flow_v2
+    signature_tensors = list(source.inputs.values()) + list(source.outputs.values())
     graph_def = freeze(source.graph_def, source.variable_values,
-                       [s.name for s in list(source.inputs.values()) + list(source.outputs.values())],
-                       lower)
+                       [s.name for s in signature_tensors], lower)
     tables = None
     if source.initializer is not None:
         initializer = freeze(source.initializer.graph_def, source.initializer.variable_values,

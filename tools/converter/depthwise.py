@@ -24,7 +24,8 @@ def fuse_depthwise_convolutions(graph_def):
         if conv.op != "DepthwiseConv2dNative" or conv.attr["data_format"].s not in (b"", b"NHWC"):
             continue
         bias_add = _only_reader(conv.name, readers, nodes)
-        if bias_add is None or bias_add.op != "BiasAdd" or input_node_name(bias_add.input[0]) != conv.name:
+        if (bias_add is None or bias_add.op != "BiasAdd"
+                or input_node_name(bias_add.input[0]) != conv.name):
             continue
         chain, fused_ops = [conv, bias_add], ["BiasAdd"]
         activation = _only_reader(bias_add.name, readers, nodes)
@@ -43,6 +44,7 @@ def fuse_depthwise_convolutions(graph_def):
             fused.attr["leakyrelu_alpha"].f = last.attr["alpha"].f
         removed.update(n.name for n in chain)
         graph_def.node.append(fused)
-    kept = [n for n in graph_def.node if n.name not in removed or n.op == "FusedDepthwiseConv2dNative"]
+    kept = [n for n in graph_def.node
+            if n.name not in removed or n.op == "FusedDepthwiseConv2dNative"]
     del graph_def.node[:]
     graph_def.node.extend(kept)

@@ -6,7 +6,7 @@ its enclosing loop body -- would both read the last index. An Identity per extra
 each one exact.
 """
 
-from tools.converter import graph_pruning
+from tools.converter import graph_edit, graph_pruning
 
 
 def separate_function_outputs(graph_def):
@@ -21,10 +21,7 @@ def separate_function_outputs(graph_def):
             if node not in seen:
                 seen.add(node)
                 continue
-            name = f"{node}/{key}_output"
-            while name in taken:
-                name += "_"
-            taken.add(name)
+            name = graph_edit.claim_name(f"{node}/{key}_output", taken)
             identity = function.node_def.add(name=name, op="Identity", input=[tensor])
             identity.attr["T"].type = types[key]
             function.ret[key] = f"{name}:output:0"

@@ -25,13 +25,18 @@ def make_const(name, value: np.ndarray):
     return node
 
 
-def unique_name(graph_def, base):
-    """``base``, or ``base_<n>`` when a node of ``graph_def`` already has that name."""
-    taken = {n.name for n in graph_def.node}
+def claim_name(base, taken):
+    """``base``, or ``base_<n>`` when ``taken`` holds it; the name is added to ``taken``."""
     name, n = base, 1
     while name in taken:
         name, n = f"{base}_{n}", n + 1
+    taken.add(name)
     return name
+
+
+def unique_name(graph_def, base):
+    """``base``, or ``base_<n>`` when a node of ``graph_def`` already has that name."""
+    return claim_name(base, {n.name for n in graph_def.node})
 
 
 def consumers(graph_def):

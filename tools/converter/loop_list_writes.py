@@ -155,8 +155,8 @@ def _route_writes_through_outputs(function):
 def _add_identity(function, tensor, dtype):
     """Adds ``Identity(tensor)`` to ``function``; returns its output. (TF.js's Identity passes a
     tensor a list already holds through as is.)"""
-    name = _unique(f"{graph_pruning.input_node_name(tensor)}/kept_item",
-                   {n.name for n in function.node_def})
+    name = graph_edit.claim_name(f"{graph_pruning.input_node_name(tensor)}/kept_item",
+                                 {n.name for n in function.node_def})
     identity = function.node_def.add(name=name, op="Identity", input=[tensor])
     identity.attr["T"].type = dtype
     return f"{name}:output:0"
@@ -175,18 +175,18 @@ def _add_outputs(function, outputs, inputs_too):
     taken = ({a.name for a in signature.input_arg} | {a.name for a in signature.output_arg}
              | {n.name for n in function.node_def})
     for tensor, dtype in outputs:
-        output = signature.output_arg.add(
-            name=_unique(f"kept_item_{len(signature.output_arg)}", taken), type=dtype)
+        output = signature.output_arg.add(name=graph_edit.claim_name("kept_item", taken),
+                                          type=dtype)
         function.ret[output.name] = tensor
         if inputs_too:
-            signature.input_arg.add(name=_unique(f"{output.name}_in", taken), type=dtype)
+            signature.input_arg.add(name=graph_edit.claim_name(f"{output.name}_in", taken),
+                                    type=dtype)
 
 
 def _add_input_args(signature, new_dtypes):
     taken = {arg.name for arg in signature.input_arg}
     for dtype in new_dtypes:
-        signature.input_arg.add(name=_unique(f"kept_item_{len(signature.input_arg)}", taken),
-                                type=dtype)
+        signature.input_arg.add(name=graph_edit.claim_name("kept_item", taken), type=dtype)
 
 
 def _add_node_outputs(node, first, count):
@@ -202,17 +202,10 @@ def _zero_const(graph, prefix, dtype):
     the input string that reads it there."""
     in_function = not isinstance(graph, graph_pb2.GraphDef)
     nodes = graph.node_def if in_function else graph.node
-    name = _unique(f"{prefix}/kept_item_zero", {n.name for n in nodes})
+    name = graph_edit.claim_name(f"{prefix}/kept_item_zero", {n.name for n in nodes})
     nodes.append(graph_edit.make_const(name, np.zeros((), dtypes.as_dtype(dtype).as_numpy_dtype)))
     return f"{name}:output:0" if in_function else name
 
 
 def _data_input_count(node):
     return sum(1 for i in node.input if not i.startswith("^"))
-
-
-def _unique(name, taken):
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name

@@ -50,7 +50,8 @@ def read_saved_model_proto(path):
 
 
 def select_meta_graph(saved_model, tags: Iterable[str], path: str):
-    """Returns the meta graph whose tag set equals ``tags``; lists the tag sets there are if none."""
+    """Returns the meta graph whose tag set equals ``tags``; lists the tag sets there are if
+    none."""
     wanted = set(tags)
     for meta_graph in saved_model.meta_graphs:
         if set(meta_graph.meta_info_def.tags) == wanted:
@@ -118,8 +119,8 @@ def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequenc
     inputs = _tensor_specs(signature.inputs)
     outputs = _tensor_specs(signature.outputs)
     try:
-        graph_def = graph_pruning.prune(
-            meta_graph.graph_def, [s.node_name for s in list(outputs.values()) + list(inputs.values())])
+        graph_def = graph_pruning.prune(meta_graph.graph_def, [
+            s.node_name for s in list(outputs.values()) + list(inputs.values())])
     except KeyError as e:
         raise ConversionError(f"{path}: the signature names node {e}, which the graph lacks") from e
     values = read_variable_values(path, meta_graph, graph_def)

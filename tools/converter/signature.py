@@ -11,18 +11,14 @@ from typing import Dict, Mapping, Optional
 from google.protobuf import json_format
 from tensorflow.core.framework import graph_pb2, types_pb2
 
+from tools.converter.graph_edit import claim_name
 from tools.converter.graph_source import TensorSpec
 
 _NODE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
 def _unique_node_name(key, taken):
-    base = _NODE_NAME_CHARS.sub("_", key).lstrip("_./-") or "output"
-    name, n = base, 1
-    while name in taken:
-        name, n = f"{base}_{n}", n + 1
-    taken.add(name)
-    return name
+    return claim_name(_NODE_NAME_CHARS.sub("_", key).lstrip("_./-") or "output", taken)
 
 
 def add_output_nodes(graph_def: graph_pb2.GraphDef,
