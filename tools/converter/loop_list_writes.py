@@ -89,16 +89,18 @@ class _Rewriter:
         return self._plans[name]
 
     def _extend_once(self, name, outputs, inputs_too=False):
+        """Adds ``outputs(function)`` ([(tensor, dtype)]) to function ``name``, once."""
         if name not in self._extended:
             self._extended.add(name)
-            _add_outputs(self._functions[name], outputs, inputs_too)
+            function = self._functions[name]
+            _add_outputs(function, outputs(function), inputs_too)
 
     def _extend_while(self, node, graph):
         body, cond = node.attr["body"].func.name, node.attr["cond"].func.name
         plan = self._plan(body)
         first = len(node.attr["T"].list.type)
         new_dtypes = [dtype for _, dtype in plan.new]
-        self._extend_once(body, plan.new, inputs_too=True)
+        self._extend_once(body, lambda _: plan.new, inputs_too=True)
         if new_dtypes and cond not in self._extended:
             self._extended.add(cond)
             _add_input_args(self._functions[cond].signature, new_dtypes)
@@ -113,10 +115,8 @@ class _Rewriter:
         then_plan, else_plan = (self._plan(name) for name in branches)
         # Both branches return the then branch's new tensors, then the else branch's, each
         # with zeros in the other's places.
-        for name, outputs in zip(branches, (
-                then_plan.new + _zeros(self._functions[branches[0]], else_plan.new),
-                _zeros(self._functions[branches[1]], then_plan.new) + else_plan.new)):
-            self._extend_once(name, outputs)
+        self._extend_once(branches[0], lambda f: then_plan.new + _zeros(f, else_plan.new))
+        self._extend_once(branches[1], lambda f: _zeros(f, then_plan.new) + else_plan.new)
         first = len(node.attr["Tout"].list.type)
         new = then_plan.new + else_plan.new
         node.attr["Tout"].list.type.extend(dtype for _, dtype in new)
