@@ -1,16 +1,15 @@
 """WORKSPACE-mode set-up: `rules_tfjs_dependencies()` then `rules_tfjs_register_toolchains()`."""
 
-load("//rules/private:converter_env.bzl", "converter_env")
+load("//rules/private:converter_env.bzl", "converter_repositories")
 
 def rules_tfjs_dependencies(python_interpreter = "", python_interpreter_target = None):
-    """Creates @tfjs_converter_env, the converter's Python environment.
+    """Declares @tfjs_converter_env, the converter's Python environment, and its wheel repositories.
 
     Args:
       python_interpreter: path or name of a Python 3.11-3.13 (default: the first found).
       python_interpreter_target: label of a Python interpreter file (wins if given).
     """
-    converter_env(
-        name = "tfjs_converter_env",
+    converter_repositories(
         python_interpreter = python_interpreter,
         python_interpreter_target = python_interpreter_target,
     )

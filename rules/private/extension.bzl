@@ -1,15 +1,16 @@
 """The `tfjs` module extension: sets up the converter environment the default toolchain uses."""
 
-load(":converter_env.bzl", "converter_env")
+load(":converter_env.bzl", "SUPPORTED_PYTHONS", "converter_repositories")
 
 _converter_tag = tag_class(
     doc = "Configures the converter's Python environment. The root module's tag wins.",
     attrs = {
         "python_interpreter": attr.string(
-            doc = "Path or name (on PATH) of a Python 3.11-3.13; default: the first found.",
+            doc = "Path or name (on PATH) of a Python %s; default: the first found." %
+                  " or ".join(SUPPORTED_PYTHONS),
         ),
         "python_interpreter_target": attr.label(
-            doc = "A label of a Python 3.11-3.13 interpreter file.",
+            doc = "A label of a Python interpreter file (wins over python_interpreter).",
         ),
     },
 )
@@ -20,15 +21,16 @@ def _tfjs_impl(module_ctx):
         for tag in module.tags.converter:
             if chosen == None or module.is_root:
                 chosen = tag
-    converter_env(
-        name = "tfjs_converter_env",
+    converter_repositories(
         python_interpreter = chosen.python_interpreter if chosen else "",
         python_interpreter_target = chosen.python_interpreter_target if chosen else None,
     )
 
 tfjs = module_extension(
     implementation = _tfjs_impl,
-    doc = """Creates `@tfjs_converter_env`, the Python environment of rules_tfjs's converter.
+    doc = """Creates `@tfjs_converter_env`, the Python environment of rules_tfjs's converter: one
+repository per locked wheel, fetched by digest through Bazel's downloader (so the repository cache
+holds them), unpacked, and declared as inputs of every conversion.
 
 In MODULE.bazel: `tfjs = use_extension("@rules_tfjs//rules:extensions.bzl", "tfjs")`, then
 optionally `tfjs.converter(python_interpreter = "python3.12")`.""",
