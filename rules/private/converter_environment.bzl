@@ -5,7 +5,8 @@ ConverterEnvInfo = provider(
     fields = {
         "interpreter": "What a launcher execs: a versioned name on the action PATH (python3.13) or an absolute path.",
         "python_version": "The interpreter's major.minor version, e.g. \"3.13\"; the wheels are built for it.",
-        "import_paths": "Runfiles-relative directories to put on PYTHONPATH, one per wheel.",
+        "runfiles_paths": "Runfiles-relative directories to put on PYTHONPATH, one per wheel.",
+        "exec_paths": "The same directories relative to an action's working directory.",
         "files": "depset of every file of the environment (declared inputs of whatever runs in it).",
     },
 )
@@ -17,7 +18,8 @@ def _converter_environment_impl(ctx):
         ConverterEnvInfo(
             interpreter = ctx.attr.interpreter,
             python_version = ctx.attr.python_version,
-            import_paths = [w.label.workspace_name + "/site" for w in ctx.attr.wheels],
+            runfiles_paths = [w.label.workspace_name + "/site" for w in ctx.attr.wheels],
+            exec_paths = [w.label.workspace_root + "/site" for w in ctx.attr.wheels],
             files = files,
         ),
     ]

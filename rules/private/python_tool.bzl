@@ -2,9 +2,15 @@
 
 load(":converter_environment.bzl", "ConverterEnvInfo")
 
+PythonToolInputsInfo = provider(
+    doc = "Files an action must declare (as `tools`) to run a python_tool whose environment is " +
+          "not in its runfiles.",
+    fields = {"files": "depset of the environment's files."},
+)
+
 _LAUNCHER = """#!/bin/sh
 # Runs python -m {module} from rules_tfjs with {interpreter} (Python {version}) and the converter
-# environment's wheels, all of them in the runfiles (the wheels are built for Python {version}).
+# environment's wheels (built for Python {version}), found {where}.
 set -eu
 case "$0" in /*) self=$0 ;; *) self=$PWD/$0 ;; esac
 if [ -d "$self.runfiles" ]; then runfiles=$self.runfiles; else runfiles=${{RUNFILES_DIR:?}}; fi
@@ -29,7 +35,14 @@ def runfiles_path(ctx, file):
 def _python_tool_impl(ctx):
     launcher = ctx.actions.declare_file(ctx.label.name)
     env = ctx.attr._env[ConverterEnvInfo]
-    root = ctx.label.workspace_name or ctx.workspace_name
+    root = "$runfiles/" + (ctx.label.workspace_name or ctx.workspace_name)
+    if ctx.attr.env_as_action_inputs:
+        # Declared inputs sit at their exec paths under the action's working directory.
+        wheels = ["$PWD/" + p for p in env.exec_paths]
+        where = "at their exec paths: the action declares them as tools"
+    else:
+        wheels = ["$runfiles/" + p for p in env.runfiles_paths]
+        where = "in the runfiles"
     ctx.actions.write(
         output = launcher,
         is_executable = True,
@@ -37,11 +50,20 @@ def _python_tool_impl(ctx):
             module = ctx.attr.module,
             interpreter = env.interpreter,
             version = env.python_version,
-            pythonpath = ":".join(["$runfiles/" + p for p in [root] + env.import_paths]),
+            pythonpath = ":".join([root] + wheels),
+            where = where,
         ),
     )
-    runfiles = ctx.runfiles(files = ctx.files.srcs + ctx.files.data, transitive_files = env.files)
-    return [DefaultInfo(executable = launcher, runfiles = runfiles)]
+    files = ctx.files.srcs + ctx.files.data
+    if ctx.attr.env_as_action_inputs:
+        return [
+            DefaultInfo(executable = launcher, runfiles = ctx.runfiles(files = files)),
+            PythonToolInputsInfo(files = env.files),
+        ]
+    return [DefaultInfo(
+        executable = launcher,
+        runfiles = ctx.runfiles(files = files, transitive_files = env.files),
+    )]
 
 python_tool = rule(
     implementation = _python_tool_impl,
@@ -51,6 +73,12 @@ python_tool = rule(
         "module": attr.string(mandatory = True, doc = "The module to run, e.g. tools.converter."),
         "srcs": attr.label_list(allow_files = [".py"], doc = "The Python sources it needs."),
         "data": attr.label_list(allow_files = True, doc = "Data files it reads."),
+        "env_as_action_inputs": attr.bool(
+            doc = "Leave the environment out of the runfiles: actions running the tool declare " +
+                  "PythonToolInputsInfo.files as tools, so the environment's files are listed " +
+                  "among the action's inputs (aquery) and linked once into its sandbox. Such a " +
+                  "tool runs only inside those actions, not with `bazel run`.",
+        ),
         "_env": attr.label(default = "@tfjs_converter_env//:env", providers = [ConverterEnvInfo]),
     },
 )

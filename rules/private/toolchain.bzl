@@ -1,8 +1,12 @@
 """The converter toolchain: which executable converts models."""
 
+load(":python_tool.bzl", "PythonToolInputsInfo")
+
 def _tfjs_toolchain_impl(ctx):
+    converter = ctx.attr.converter
     return [platform_common.ToolchainInfo(
-        converter = ctx.attr.converter[DefaultInfo].files_to_run,
+        converter = converter[DefaultInfo].files_to_run,
+        converter_tools = converter[PythonToolInputsInfo].files if PythonToolInputsInfo in converter else depset(),
     )]
 
 tfjs_toolchain = rule(

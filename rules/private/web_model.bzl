@@ -92,9 +92,12 @@ def _tfjs_web_model_impl(ctx):
                 fail("weight glob %r is given to quantize_%s and quantize_%s" % (glob, claimed[glob], dtype))
             claimed[glob] = dtype
     model_dir = ctx.actions.declare_directory(ctx.label.name)
-    converter = ctx.toolchains[_TOOLCHAIN_TYPE].converter
+    toolchain = ctx.toolchains[_TOOLCHAIN_TYPE]
     ctx.actions.run(
-        executable = converter,
+        executable = toolchain.converter,
+        # The converter's Python environment, when it is not in the converter's runfiles: tools
+        # are inputs that a persistent worker is keyed on.
+        tools = toolchain.converter_tools,
         arguments = [_converter_args(ctx, model_dir)],
         inputs = depset(ctx.files.src + ctx.files.metadata),
         outputs = [model_dir],

@@ -52,6 +52,11 @@ def _action_test_impl(ctx):
                      "tests/analysis/testdata/labels.json"]:
         asserts.true(env, expected in inputs, expected + " is an input")
     asserts.equals(env, [model_dir], actions[0].outputs.to_list())
+
+    # The converter's Python environment is declared: its wheels' files are inputs.
+    wheel_files = [f for f in actions[0].inputs.to_list() if "tfjs_converter_wheel_tensorflow" in f.owner.workspace_name]
+    asserts.true(env, [f for f in wheel_files if f.basename == "libtensorflow_cc.so.2"], "TensorFlow's library is an input")
+    asserts.true(env, [f for f in wheel_files if f.path.endswith("site/tensorflow/__init__.py")], "TensorFlow's package is an input")
     return analysistest.end(env)
 
 action_test = analysistest.make(_action_test_impl)

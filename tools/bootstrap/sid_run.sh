@@ -5,10 +5,10 @@
 # to the weaker processwrapper sandbox). Nothing stays mounted on the host afterwards.
 # Usage: sid_run.sh 'bazel build //...; rc=$?; bazel shutdown; exit $rc'      (no argument: a shell)
 # A Bazel server started here lives in this namespace only: end each call with `bazel shutdown`.
-# Mounted at their own paths: the current directory; $SID_BIND (colon-separated, like PATH); the project cache
-# (${RULES_TFJS_CACHE:-/opt/rules_tfjs-cache}) if it exists; Bazel's output user root
-# ($ROOT/var/cache/bazel, so paths Bazel prints are valid on the host too); read-only, the local
-# folders that the host's pip configuration names (find-links, file:// indexes).
+# Mounted at their own paths: the current directory; $SID_BIND (colon-separated, like PATH); Bazel's
+# output user root ($ROOT/var/cache/bazel, so paths Bazel prints are valid on the host too), which
+# holds everything builds keep (the converter environment included); read-only, the local folders
+# that the host's pip configuration names (find-links, file:// indexes).
 # Environment inside: a fixed minimal one plus CI, RULES_TFJS_*, and the host's PIP_* and
 # npm_config_* (pip/npm configuration, so pip/npm run by repository rules behave as on the host).
 set -euo pipefail
@@ -35,8 +35,6 @@ pip_paths() {  # existing absolute paths in the host's pip config files and PIP_
 binds=("rw:$W" "rw:$R/var/cache/bazel")
 IFS=: read -ra extra <<< "${SID_BIND:-}"
 for p in "${extra[@]}"; do [ -n "$p" ] && binds+=("rw:$p"); done
-cache=${RULES_TFJS_CACHE:-/opt/rules_tfjs-cache}
-[ -d "$cache" ] && binds+=("rw:$cache")
 while read -r p; do [ -n "$p" ] && binds+=("ro:$p"); done < <(pip_paths)
 
 envs=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "TERM=${TERM:-dumb}")
