@@ -1,11 +1,15 @@
 """The persistent worker: many conversions in one process, same bytes as the CLI, errors as
-one-line responses, and the worker carries on after a failed request."""
+one-line responses, and the worker carries on after a failed request; a command's flags stay
+its own."""
 
 import json
 import subprocess
 import sys
 
+from absl import flags
+
 from tests.converter import model_zoo, tfjs
+from tools.converter import cli
 
 
 def _request(worker, request_id, arguments):
@@ -41,3 +45,11 @@ def test_worker_converts_many_models_and_survives_errors(tmp_path):
     for directory in ("w1", "w3"):
         for name in ("model.json", "group1-shard1of1.bin"):
             assert (tmp_path / directory / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+
+
+def test_a_command_leaves_absl_global_flags_alone(tmp_path):
+    status, message = cli.run_command(["--quantize_uint8", "--signature_name=other",
+                                       str(tmp_path / "missing"), str(tmp_path / "out")])
+    assert status == 1 and "input path does not exist" in message
+    for name in ("quantize_uint8", "signature_name"):
+        assert not flags.FLAGS[name].present and flags.FLAGS[name].value is None

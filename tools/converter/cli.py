@@ -28,42 +28,67 @@ Flags may come in any order, before or after the paths. Bool flags take --flag, 
 names); alone they apply to all float32 weights.
 """
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("input_format", "tf_saved_model",
-                    "Format of INPUT: " + ", ".join(INPUT_FORMATS) + ".")
-flags.DEFINE_string("output_format", None,
-                    "Format to write: " + ", ".join(OUTPUT_FORMATS) + " (default: layers for "
-                    "Keras inputs, graph otherwise).")
-flags.DEFINE_string("signature_name", None,
-                    "SavedModel signature to convert (default serving_default; TF-Hub: default, "
-                    "else serving_default, else the only one).")
-flags.DEFINE_string("saved_model_tags", None,
-                    "Comma-separated tags of the MetaGraph to convert (default serve; a TF1 "
-                    "hub module: its untagged graph).")
-flags.DEFINE_list("output_node_names", [],
-                  "tf_frozen_model: comma-separated names of the output nodes.")
-for _dtype in QUANTIZATION_DTYPES:
-    flags.DEFINE_string(f"quantize_{_dtype}", None,
-                        f"Store float32 weights as {_dtype}; optional comma-separated name globs.")
-flags.DEFINE_integer("weight_shard_size_bytes", DEFAULT_SHARD_SIZE_BYTES,
-                     "Size of each weight file.")
-flags.DEFINE_boolean("strip_debug_ops", False, "Remove Assert, Print, CheckNumerics and friends.")
-flags.DEFINE_boolean("control_flow_v2", True,
-                     "Keep functional While/If ops, which TF.js runs (default); false lowers "
-                     "them to Switch/Merge frames like the reference converter's default.")
-flags.DEFINE_boolean("use_structured_outputs_names", False,
-                     "Make TF.js return outputs as a dict keyed by the signature's output names.")
-flags.DEFINE_list("metadata", [],
-                  "Comma-separated name:path.json pairs, stored in userDefinedMetadata.")
-flags.DEFINE_boolean("skip_op_check", False, "Convert even if TF.js lacks some ops.")
-flags.DEFINE_boolean("split_weights_by_layer", False,
-                     "One weight group (with its own shards) per layer: per name scope.")
-flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.")
-flags.DEFINE_boolean("version", False, "Print the version and exit.")
-flags.DEFINE_boolean("persistent_worker", False,
-                     "Serve Bazel's persistent-worker JSON protocol on stdin/stdout.")
-
 PROGRAM = "tfjs_converter"
+
+
+def define_flags(flag_values):
+    """Defines the converter's flags in ``flag_values`` (a ``flags.FlagValues``)."""
+    fv = flag_values
+    flags.DEFINE_string("input_format", "tf_saved_model",
+                        "Format of INPUT: " + ", ".join(INPUT_FORMATS) + ".", flag_values=fv)
+    flags.DEFINE_string("output_format", None,
+                        "Format to write: " + ", ".join(OUTPUT_FORMATS) + " (default: layers for "
+                        "Keras inputs, graph otherwise).", flag_values=fv)
+    flags.DEFINE_string("signature_name", None,
+                        "SavedModel signature to convert (default serving_default; TF-Hub: "
+                        "default, else serving_default, else the only one).", flag_values=fv)
+    flags.DEFINE_string("saved_model_tags", None,
+                        "Comma-separated tags of the MetaGraph to convert (default serve; a TF1 "
+                        "hub module: its untagged graph).", flag_values=fv)
+    flags.DEFINE_list("output_node_names", [],
+                      "tf_frozen_model: comma-separated names of the output nodes.", flag_values=fv)
+    for dtype in QUANTIZATION_DTYPES:
+        flags.DEFINE_string(f"quantize_{dtype}", None,
+                            f"Store float32 weights as {dtype}; optional comma-separated name "
+                            "globs.", flag_values=fv)
+    flags.DEFINE_integer("weight_shard_size_bytes", DEFAULT_SHARD_SIZE_BYTES,
+                         "Size of each weight file.", flag_values=fv)
+    flags.DEFINE_boolean("strip_debug_ops", False,
+                         "Remove Assert, Print, CheckNumerics and friends.", flag_values=fv)
+    flags.DEFINE_boolean("control_flow_v2", True,
+                         "Keep functional While/If ops, which TF.js runs (default); false lowers "
+                         "them to Switch/Merge frames like the reference converter's default.",
+                         flag_values=fv)
+    flags.DEFINE_boolean("use_structured_outputs_names", False,
+                         "Make TF.js return outputs as a dict keyed by the signature's output "
+                         "names.", flag_values=fv)
+    flags.DEFINE_list("metadata", [],
+                      "Comma-separated name:path.json pairs, stored in userDefinedMetadata.",
+                      flag_values=fv)
+    flags.DEFINE_boolean("skip_op_check", False, "Convert even if TF.js lacks some ops.",
+                         flag_values=fv)
+    flags.DEFINE_boolean("split_weights_by_layer", False,
+                         "One weight group (with its own shards) per layer: per name scope.",
+                         flag_values=fv)
+    flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.",
+                         flag_values=fv)
+    flags.DEFINE_boolean("version", False, "Print the version and exit.", flag_values=fv)
+    flags.DEFINE_boolean("persistent_worker", False,
+                         "Serve Bazel's persistent-worker JSON protocol on stdin/stdout.",
+                         flag_values=fv)
+
+
+# absl's global flags hold the converter's only for app.run and --help: each command is parsed
+# into FlagValues of its own (new_flag_values), so no command sees another's flags.
+FLAGS = flags.FLAGS
+define_flags(FLAGS)
+
+
+def new_flag_values():
+    """A ``flags.FlagValues`` with the converter's flags, unparsed."""
+    flag_values = flags.FlagValues()
+    define_flags(flag_values)
+    return flag_values
 
 
 def _expand_flagfiles(args):
@@ -80,52 +105,51 @@ def _expand_flagfiles(args):
     return expanded
 
 
-def parse_args(args):
-    """Parses a command line (without the program name) into FLAGS; returns the positionals.
+def parse_args(args, flag_values=FLAGS):
+    """Parses a command line (without the program name) into ``flag_values`` (unparsed ones, as
+    new_flag_values gives); returns the positionals.
 
     Reference-style arguments are normalised first (see argv_compat); errors raise
     ConversionError.
     """
     value_flags, bool_flags = set(), set()
-    for name, flag in FLAGS._flags().items():  # pylint: disable=protected-access
+    for name, flag in flag_values._flags().items():  # pylint: disable=protected-access
         (bool_flags if flag.boolean else value_flags).add(name)
     quantize_flags = {f"quantize_{d}" for d in QUANTIZATION_DTYPES}
     normalized = argv_compat.normalize(
         _expand_flagfiles(list(args)), value_flags - quantize_flags, bool_flags, quantize_flags)
-    FLAGS.unparse_flags()
     try:
-        return FLAGS([PROGRAM] + normalized)[1:]
+        return flag_values([PROGRAM] + normalized)[1:]
     except flags.Error as e:
-        FLAGS([PROGRAM])  # back to defaults: absl and the next worker request read FLAGS
         raise ConversionError(str(e).splitlines()[0]) from e
 
 
-def options_from_flags(input_path, output_dir):
-    """Builds ConversionOptions from the parsed flags."""
+def options_from_flags(input_path, output_dir, flag_values=FLAGS):
+    """Builds ConversionOptions from the parsed ``flag_values``."""
     quantize = {}
     for dtype in QUANTIZATION_DTYPES:
-        value = FLAGS[f"quantize_{dtype}"].value
+        value = flag_values[f"quantize_{dtype}"].value
         if value is not None:
             quantize[dtype] = tuple(g.strip() for g in value.split(",") if g.strip()) or (
                 argv_compat.ALL_WEIGHTS,)
-    tags = FLAGS.saved_model_tags
+    tags = flag_values.saved_model_tags
     return ConversionOptions(
         input_path=input_path,
         output_dir=output_dir,
-        input_format=FLAGS.input_format,
-        output_format=FLAGS.output_format,
-        signature_name=FLAGS.signature_name,
+        input_format=flag_values.input_format,
+        output_format=flag_values.output_format,
+        signature_name=flag_values.signature_name,
         saved_model_tags=None if tags is None else tuple(
             t.strip() for t in tags.split(",") if t.strip()),
-        output_node_names=tuple(FLAGS.output_node_names),
+        output_node_names=tuple(flag_values.output_node_names),
         quantize=quantize,
-        weight_shard_size_bytes=FLAGS.weight_shard_size_bytes,
-        strip_debug_ops=FLAGS.strip_debug_ops,
-        control_flow_v2=FLAGS.control_flow_v2,
-        use_structured_outputs_names=FLAGS.use_structured_outputs_names,
-        metadata=_metadata(FLAGS.metadata),
-        skip_op_check=FLAGS.skip_op_check,
-        split_weights_by_layer=FLAGS.split_weights_by_layer)
+        weight_shard_size_bytes=flag_values.weight_shard_size_bytes,
+        strip_debug_ops=flag_values.strip_debug_ops,
+        control_flow_v2=flag_values.control_flow_v2,
+        use_structured_outputs_names=flag_values.use_structured_outputs_names,
+        metadata=_metadata(flag_values.metadata),
+        skip_op_check=flag_values.skip_op_check,
+        split_weights_by_layer=flag_values.split_weights_by_layer)
 
 
 def _metadata(entries):
@@ -150,28 +174,35 @@ def _log_python_warning(message, category, *_):
     logging.warning("%s: %s", category.__name__, one_line(message))
 
 
-def convert_command(args):
-    """Runs the conversion that a command line asks for; raises ConversionError."""
-    positionals = parse_args(args)
+def convert_command(args, flag_values):
+    """Runs the conversion that a command line asks for, its flags parsed into ``flag_values``
+    (fresh ones: see new_flag_values); raises ConversionError."""
+    positionals = parse_args(args, flag_values)
     if len(positionals) != 2:
         raise ConversionError(f"expected INPUT and OUTPUT, got {len(positionals)} argument(s): "
                               f"{positionals} (see --help)")
-    logging.set_verbosity(logging.INFO if FLAGS.verbose else logging.WARNING)
+    logging.set_verbosity(logging.INFO if flag_values.verbose else logging.WARNING)
     logging.get_absl_handler().setFormatter(_MessageFormatter())
     warnings.showwarning = _log_python_warning
-    options = options_from_flags(*positionals).validated()
-    from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
-    tf_import.import_tensorflow()
-    from tools.converter import conversion  # pylint: disable=import-outside-toplevel
-    result = conversion.convert(options)
+    options = options_from_flags(*positionals, flag_values).validated()
+    result = _conversion_module().convert(options)
     logging.info("wrote %s (%s) in %s", result.output_dir, ", ".join(result.files),
                  result.phase_seconds)
 
 
+def _conversion_module():
+    """Imports TensorFlow (quietly, first) and returns tools.converter.conversion."""
+    from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
+    tf_import.import_tensorflow()
+    from tools.converter import conversion  # pylint: disable=import-outside-toplevel
+    return conversion
+
+
 def run_command(args):
     """Runs one command line; returns (exit status, the one-line message for the user or "")."""
+    flag_values = new_flag_values()
     try:
-        convert_command(args)
+        convert_command(args, flag_values)
         return 0, ""
     except ConversionError as e:
         message, trace = f"{PROGRAM}: error: {e}", traceback.format_exc()
@@ -179,7 +210,7 @@ def run_command(args):
         message = (f"{PROGRAM}: error: internal error: {type(e).__name__}: {one_line(e)} "
                    "(rerun with --verbose for the traceback)")
         trace = traceback.format_exc()
-    if FLAGS.is_parsed() and FLAGS.verbose:
+    if flag_values.is_parsed() and flag_values.verbose:
         message = trace + message
     return 1, message
 
