@@ -1,14 +1,13 @@
 """Bazel end to end: the repository's own Bazel tests, both e2e workspaces, caching and
 reproducibility of conversions, and failing conversions reported by `bazel build`."""
 
-import filecmp
 import os
 import shutil
-import subprocess
 
 import pytest
 
-from tests.bazel.bazel_driver import REPO_ROOT, bazel, output_path, spawns
+from tests.bazel.bazel_driver import (REPO_ROOT, bazel, copy_checkout, expunged_afterwards,
+                                     output_path, spawns)
 from tests.bazel.remote_cache import nginx_webdav_cache
 
 DEMO = "//models:mobilenet_web"
@@ -50,34 +49,24 @@ def test_clean_rebuild_hits_the_disk_cache(tmp_path):
     assert all(s["cacheHit"] for s in converts), converts
 
 
-def _second_checkout(destination):
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, target)
-    return destination
-
-
 def test_second_checkout_hits_the_remote_cache_and_builds_identical_bytes(tmp_path):
-    checkout = _second_checkout(tmp_path / "another checkout")
+    checkout = copy_checkout(tmp_path / "another checkout")
     log = tmp_path / "exec.json"
-    with nginx_webdav_cache(tmp_path / "nginx") as url:
+    with expunged_afterwards(checkout, binds=[tmp_path]), \
+            nginx_webdav_cache(tmp_path / "nginx") as url:
         flags = [f"--remote_cache={url}", "--remote_upload_local_results"]
         bazel(REPO_ROOT, "clean")  # so that the first build runs (and uploads) every action
         bazel(REPO_ROOT, "build", DEMO, *flags, binds=[tmp_path])
         result = bazel(checkout, "build", DEMO, *flags, f"--execution_log_json_file={log}",
                        binds=[tmp_path])
+        second = output_path(checkout, "models/mobilenet_web", binds=[tmp_path])
+        second_files = {name: (second / name).read_bytes() for name in os.listdir(second)}
     converts = _convert_spawns(log)
     assert all(s["cacheHit"] for s in converts), converts
     assert "remote cache hit" in result.stdout
     first = output_path(REPO_ROOT, "models/mobilenet_web")
-    second = output_path(checkout, "models/mobilenet_web", binds=[tmp_path])
-    names = sorted(os.listdir(first))
-    assert names == sorted(os.listdir(second)) and "model.json" in names
-    match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
-    assert (mismatch, errors) == ([], []) and match == names
+    assert {name: (first / name).read_bytes() for name in os.listdir(first)} == second_files
+    assert "model.json" in second_files
 
 
 FAILING_BUILD = """
@@ -107,7 +96,8 @@ def failing_workspace(tmp_path_factory):
     (workspace / "bad").mkdir()
     (workspace / "bad" / "BUILD.bazel").write_text(BAD_FORMAT_BUILD)
     shutil.copy(REPO_ROOT / "e2e" / "bzlmod" / ".bazelrc", workspace / ".bazelrc")
-    return workspace
+    with expunged_afterwards(workspace, binds=[workspace]):
+        yield workspace
 
 
 @pytest.mark.parametrize("target,message", [

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Creates (once) the project's Python environment from the hash-locked requirements and prints
-# the path of its interpreter. The environment lives outside the checkout, keyed by the lock
-# files' contents and the interpreter version, so every clone and CI run reuses it.
+# Creates (once) the project's Python environment for tests and benches (pytest, the converter run
+# from the checkout) from the hash-locked requirements and prints the path of its interpreter.
+# The environment lives outside the checkout, keyed by the lock files' contents and the interpreter
+# version, so every clone and CI run reuses it. Bazel never uses it: its converter environment
+# comes from the repository rules (rules/private/converter_env.bzl).
 # Usage: tools/bootstrap/python_env.sh [converter|test]     (default: test = converter + pytest)
 # Environment: RULES_TFJS_PYTHON  interpreter to build from (default: first python3.11-3.13 found)
 #              RULES_TFJS_CACHE   where environments live (default: /opt/rules_tfjs-cache if
@@ -33,6 +35,9 @@ if [ -z "$cache" ]; then
 fi
 key=$({ "$python" -c 'import sys; print(sys.version)'; cat "${locks[@]}"; } | sha256sum | cut -c1-16)
 venv="$cache/venv-$kind-$key"
+mkdir -p "$cache"
+exec 9>"$venv.lock"
+flock 9   # two checkouts setting up at once: the second waits, then finds the environment made
 if [ ! -e "$venv/.complete" ]; then
   echo "rules_tfjs: creating Python environment $venv" >&2
   rm -rf "$venv"
