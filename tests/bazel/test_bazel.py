@@ -122,3 +122,13 @@ def test_bad_input_format_is_an_analysis_error_naming_the_allowed_values(failing
     assert ("invalid value in 'input_format' attribute: has to be one of 'tf_saved_model', "
             "'tf_frozen_model', 'tf_hub', 'keras', 'keras_keras', 'keras_saved_model' or "
             "'tfjs_layers_model' instead of 'onnx'") in result.stdout, result.stdout[-3000:]
+
+
+def test_an_execution_platform_of_another_kind_is_refused(failing_workspace):
+    """The converter's wheels are Linux x86_64 builds: the toolchain names its constraints."""
+    result = bazel(failing_workspace, "build", "//:wrong_signature",
+                   "--host_platform=@rules_tfjs//tests/platforms:linux_arm64",
+                   binds=[failing_workspace], check=False)
+    assert result.returncode != 0
+    assert "No matching toolchains found for types @@rules_tfjs~//rules/toolchain:type" in (
+        result.stdout), result.stdout[-3000:]
