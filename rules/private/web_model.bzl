@@ -105,7 +105,13 @@ def _tfjs_web_model_impl(ctx):
         progress_message = "Converting %%{label} to a TF.js %s" % _FORMAT_NAMES[output_format].replace("-", " "),
         use_default_shell_env = False,
         # One converter process serves many conversions, paying TensorFlow's import once.
-        execution_requirements = {"supports-workers": "1", "requires-worker-protocol": "json"},
+        execution_requirements = {
+            "supports-workers": "1",
+            "requires-worker-protocol": "json",
+            # A cancelled conversion (--experimental_worker_cancellation) kills only its own
+            # forked process; the worker goes on.
+            "supports-worker-cancellation": "1",
+        },
         toolchain = _TOOLCHAIN_TYPE,
     )
     quantization = {}
