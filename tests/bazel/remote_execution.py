@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,7 +28,11 @@ SETUP = REPO_ROOT / "tools" / "bootstrap" / "remote_execution.sh"
 HIDDEN_FROM_ACTIONS = (SID_ROOT / "var/cache/bazel", "/var/cache/bazel",
                         os.environ.get("RULES_TFJS_CACHE", "/opt/rules_tfjs-cache"))
 
+# BuildGrid answers RESOURCE_EXHAUSTED past `maximum-concurrent-rpcs` (default: its thread pool,
+# 5 per core); Bazel uploads an action's inputs with many concurrent writes.
 _SERVER_CONFIG = """
+thread-pool-size: 20
+maximum-concurrent-rpcs: 100000
 server:
   - !channel
     address: "127.0.0.1:{port}"
@@ -111,9 +116,9 @@ class _Daemon:
 
 @dataclasses.dataclass
 class RemoteEngine:
-    """A running engine: `url` for --remote_executor; `actions` is where the worker runs them."""
+    """A running engine: `url` for --remote_executor; actions run in directories under `root`."""
     url: str
-    actions: pathlib.Path
+    root: pathlib.Path
     daemons: list
 
     def memory_kib(self):
@@ -174,7 +179,7 @@ def _stop(daemons):
 @contextlib.contextmanager
 def remote_engine(root):
     """Starts an empty engine under ROOT (a new directory); yields a RemoteEngine. On exit,
-    also after an error, every process it started is ended."""
+    also after an error, every process it started is ended and its stores are deleted."""
     venv = subprocess.run([str(SETUP)], check=True, stdout=subprocess.PIPE,
                           text=True).stdout.strip()
     bin_dir = max(SID_ROOT.glob("usr/lib/postgresql/*/bin"), key=lambda p: int(p.parent.name))
@@ -182,7 +187,6 @@ def remote_engine(root):
     root.mkdir(parents=True)
     root = root.resolve()
     (root / "postgres").mkdir()
-    (root / "actions").mkdir()
     db_port, server_port, casd_port = _free_port(), _free_port(), _free_port()
     database = f"postgresql://bgd@127.0.0.1:{db_port}/postgres"
     (root / "server.yml").write_text(
@@ -216,12 +220,15 @@ def remote_engine(root):
         sid(f"{venv}/bin/bgd migrate apply {database} >migrate.log 2>&1")
         server = start("server", f"exec {venv}/bin/bgd server start server.yml")
         _wait_until(server, lambda: listening(server_port), "listening")
+        # The cache path is absolute: casd opens its blobs by that path from other directories.
         casd = start("casd", f"exec buildbox-casd --cas-remote=http://127.0.0.1:{server_port} "
                      f"--bind=127.0.0.1:{casd_port} --quota-high=20G --reserved=0 "
-                     "--log-level=info casd-cache")
+                     f"--log-level=info {root}/casd-cache")
         _wait_until(casd, lambda: listening(casd_port), "listening")
-        # The runner has casd stage each action's inputs in --workspace-path by copies or hard
-        # links: a FUSE stage (casd's default) would be mounted in casd's namespace only.
+        # casd stages each action's inputs in a new directory of its cache, by hard links: not
+        # by FUSE (its default), which it would mount in its own namespace only; not in one
+        # --workspace-path, which it empties only after the runner has exited, so that the
+        # next action finds it full.
         # An action sees the sid root and its inputs, not what a remote machine would lack:
         # whatever it reads outside its declared inputs fails here as it would remotely.
         # --verbose: the line saying that the bot session exists is a debug one.
@@ -231,10 +238,12 @@ def remote_engine(root):
                        f"exec buildbox-worker --bots-remote=http://127.0.0.1:{server_port} "
                        f"--cas-remote=http://127.0.0.1:{casd_port} "
                        "--buildbox-run=/usr/bin/buildbox-run-hosttools "
-                       f"--runner-arg=--workspace-path={root}/actions --runner-arg=--clearenv "
+                       "--runner-arg=--clearenv "
                        "--runner-arg=--staging-mode=copy-or-link "
                        "--max-wait-time=10 --graceful-shutdown-timeout=1 --verbose bot")
         _wait_until(worker, _log_says(worker, "Bot Session created"), "registering")
-        yield RemoteEngine(f"grpc://127.0.0.1:{server_port}", root / "actions", daemons)
+        yield RemoteEngine(f"grpc://127.0.0.1:{server_port}", root, daemons)
     finally:
         _stop(daemons)
+        for store in ("cas", "casd-cache", "postgres"):  # gigabytes; the logs stay
+            shutil.rmtree(root / store, ignore_errors=True)
