@@ -159,13 +159,15 @@ def _stop(daemons):
     namespaces (PostgreSQL's backends, an action the worker was running)."""
     for daemon in reversed(daemons):
         if daemon.process.poll() is None:
+            daemon.namespace = daemon.namespace or _mount_namespace(daemon.process.pid)
             daemon.process.send_signal(daemon.stop_signal)
             try:
                 daemon.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 daemon.process.kill()
                 daemon.process.wait()
-    namespaces = {d.namespace for d in daemons if d.namespace}
+    # Never ours: a daemon stopped before sid_run.sh made its namespace is still in this one.
+    namespaces = {d.namespace for d in daemons} - {None, _mount_namespace(os.getpid())}
     deadline = time.monotonic() + 20
     while (left := _processes_in(namespaces)) and time.monotonic() < deadline:
         for pid in left:
