@@ -234,9 +234,9 @@ def remote_engine(root):
         # An action sees the sid root and its inputs, not what a remote machine would lack:
         # whatever it reads outside its declared inputs fails here as it would remotely.
         # --verbose: the line saying that the bot session exists is a debug one.
-        hide = " ".join(str(p) for p in HIDDEN_FROM_ACTIONS)
-        worker = start("worker",
-                       f"for d in {hide}; do [ ! -d $d ] || mount -t tmpfs -o ro none $d; done\n"
+        hide = "".join(f"[ ! -d {p} ] || mount -t tmpfs -o ro none {p} || exit 1\n"
+                       for p in HIDDEN_FROM_ACTIONS)
+        worker = start("worker", hide +
                        f"exec buildbox-worker --bots-remote=http://127.0.0.1:{server_port} "
                        f"--cas-remote=http://127.0.0.1:{casd_port} "
                        "--buildbox-run=/usr/bin/buildbox-run-hosttools "
