@@ -23,7 +23,6 @@ usage: $(tools/bootstrap/python_env.sh test) bench/monorepo.py [--models=10] [--
 
 import dataclasses
 import gzip
-import importlib
 import json
 import os
 import pathlib
@@ -39,6 +38,7 @@ from absl import app, flags
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # for tests.bazel
 from tests.bazel.bazel_driver import bazel, spawns  # noqa: E402
+from tests.bazel.remote_execution import remote_engine  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,8 +68,8 @@ MODELS = (
 
 flags.DEFINE_integer("models", len(MODELS), "How many of the models to use (the first N).",
                      lower_bound=1, upper_bound=len(MODELS))
-flags.DEFINE_boolean("remote", False, "Also build remotely (needs "
-                     "tests/bazel/remote_execution.py, of branch remote-exec).")
+flags.DEFINE_boolean("remote", False, "Also build remotely, on the BuildGrid + buildbox engine "
+                     "of tests/bazel/remote_execution.py.")
 flags.DEFINE_string("workdir", "/tmp/rules_tfjs-bench-monorepo",
                     "Emptied, then holds the workspace, the logs and the CLI's outputs. A fixed "
                     "path keeps Bazel's output base (and its fetched repositories) across runs.")
@@ -281,18 +281,6 @@ def _warm_worker(work, model, path):
     return seconds
 
 
-def _remote_engine():
-    """remote_execution.remote_engine, imported now: it is on branch remote-exec until merged."""
-    try:
-        remote_execution = importlib.import_module("tests.bazel.remote_execution")
-    except ModuleNotFoundError as e:
-        if e.name != "tests.bazel.remote_execution":
-            raise
-        sys.exit("--remote needs tests/bazel/remote_execution.py (the BuildGrid + buildbox "
-                 "engine of branch remote-exec), which this checkout does not have yet.")
-    return remote_execution.remote_engine
-
-
 def _print_results(rows, models, warm):
     print(f"\n{'mode':<16} {'wall':>8} {'conv. mean':>10} {'conv. max':>9}  "
           f"{'worker RSS peak / final':<28} notes")
@@ -318,7 +306,6 @@ def _print_results(rows, models, warm):
 
 def main(argv):
     del argv
-    remote_engine = _remote_engine() if FLAGS.remote else None
     models = MODELS[:FLAGS.models]
     work = pathlib.Path(FLAGS.workdir)
     shutil.rmtree(work, ignore_errors=True)
@@ -342,7 +329,7 @@ def main(argv):
     for mode, extra in (("worker", []), ("sandboxed", ["--strategy=TfjsConvert=sandboxed"])):
         print(f"bazel build, {mode}", flush=True)
         rows.append(_timed_build(workspace, work, mode, extra))
-    if remote_engine:
+    if FLAGS.remote:
         print("bazel build, remote", flush=True)
         with remote_engine(work / "engine") as engine:
             rows.append(_timed_build(workspace, work, "remote", [
