@@ -39,6 +39,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)  # for tests.bazel
 from tests.bazel.bazel_driver import bazel, spawns  # noqa: E402
 from tests.bazel.remote_execution import remote_engine  # noqa: E402
+from tests.converter.worker_client import worker_process  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,25 +260,16 @@ def _cli_runs(work, models, paths):
 
 def _warm_worker(work, model, path):
     """Seconds of each of 1 + _WARM_REQUESTS conversions of `model` by one worker process."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "tools.converter", "--persistent_worker"], cwd=REPO_ROOT,
-        env=_ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True)
     seconds = []
-    try:
+    with worker_process(env=_ENV) as worker:
         for request_id in range(1, _WARM_REQUESTS + 2):
             output = str(work / "warm" / f"{model.name}_{request_id}")
             start = time.perf_counter()
-            worker.stdin.write(json.dumps({"arguments": [*_cli_flags(model), path, output],
-                                           "requestId": request_id}) + "\n")
-            worker.stdin.flush()
-            response = json.loads(worker.stdout.readline())
+            response = worker.request(request_id, [*_cli_flags(model), path, output])
             seconds.append(time.perf_counter() - start)
             if response.get("exitCode") != 0:
                 sys.exit(f"worker request {request_id} failed: {response}")
-    finally:
-        worker.stdin.close()
-        worker.wait(timeout=120)
+        worker.close()
     return seconds
 
 

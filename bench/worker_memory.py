@@ -21,6 +21,9 @@ import time
 from absl import app, flags
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)  # for tests.converter
+from tests.converter.worker_client import worker_process  # noqa: E402
+
 flags.DEFINE_integer("requests", 50, "Conversion requests to send to the one worker.")
 FLAGS = flags.FLAGS
 
@@ -108,16 +111,15 @@ def _cycle(workdir, frozen_args):
 
 def _measure(worker, request_id, label, arguments):
     """Sends one request and waits for its response; returns its Row."""
-    sampler = _PeakPss(worker.pid)
-    start, cpu = time.perf_counter(), _cpu_seconds(worker.pid)
-    worker.stdin.write(json.dumps({"arguments": arguments, "requestId": request_id}) + "\n")
-    worker.stdin.flush()
-    response = json.loads(worker.stdout.readline())
-    seconds, cpu = time.perf_counter() - start, _cpu_seconds(worker.pid) - cpu
+    pid = worker.process.pid
+    sampler = _PeakPss(pid)
+    start, cpu = time.perf_counter(), _cpu_seconds(pid)
+    response = worker.request(request_id, arguments)
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds(pid) - cpu
     peak = sampler.stop()
     if response.get("exitCode") != 0:
         raise SystemExit(f"request {request_id} ({label}) failed: {response}")
-    return Row(label, seconds, cpu, _proc_kb(f"/proc/{worker.pid}/status", "VmRSS") / 1024, peak)
+    return Row(label, seconds, cpu, _proc_kb(f"/proc/{pid}/status", "VmRSS") / 1024, peak)
 
 
 def _summary(rows):
@@ -146,12 +148,8 @@ def main(argv):
             [sys.executable, "-c", _MAKE_MODELS, workdir], check=True, capture_output=True,
             text=True, cwd=REPO_ROOT, env=env).stdout.splitlines()[-1])
         cycle = _cycle(workdir, frozen_args)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "tools.converter", "--persistent_worker"], cwd=REPO_ROOT,
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True)
         rows = []
-        try:
+        with worker_process(env=env) as worker:
             for request_id in range(1, FLAGS.requests + 1):
                 label, arguments = cycle[(request_id - 1) % len(cycle)]
                 output = os.path.join(workdir, f"out{request_id}")
@@ -160,9 +158,7 @@ def main(argv):
                 print(f"{request_id:3d} {label:<13} {row.seconds:6.2f} s (CPU "
                       f"{row.cpu_seconds:5.2f} s)  worker RSS {row.rss_mb:5.0f} MB  "
                       f"tree PSS peak {row.peak_pss_mb:5.0f} MB", flush=True)
-        finally:
-            worker.stdin.close()
-            worker.wait(timeout=120)
+            worker.close()
     _summary(rows)
 
 

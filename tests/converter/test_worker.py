@@ -2,23 +2,19 @@
 process writes whatever came before; errors, crashes and malformed lines as one-line responses;
 cancels; and the worker carries on after all of them."""
 
-import contextlib
-import json
 import os
 import pathlib
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 from absl import flags
 
 from tests.converter import model_zoo, tfjs
+from tests.converter.worker_client import CONVERTER, worker_process
 from tests.converter.test_keras_graph import _functional, _sequence
 from tools.converter import cli
 
-CONVERTER = ("-m", "tools.converter", "--persistent_worker")
 GRAPH = "--output_format=tfjs_graph_model"
 # worker.serve with a stand-in for the converter; a request's arguments say what it does.
 FAKE = ("-c", """
@@ -41,47 +37,6 @@ def run_command(args):
 
 worker.serve(sys.stdin.fileno(), sys.stdout, run_command)
 """)
-
-
-class _Bazel:
-    """Talks to a worker process the way Bazel does: a JSON line each way."""
-
-    def __init__(self, process):
-        self.process = process
-
-    def send(self, message):
-        self.process.stdin.write((message if isinstance(message, str) else json.dumps(message))
-                                 + "\n")
-        self.process.stdin.flush()
-
-    def response(self):
-        return json.loads(self.process.stdout.readline())
-
-    def request(self, request_id, arguments):
-        self.send({"arguments": [str(a) for a in arguments], "requestId": request_id})
-        response = self.response()
-        assert response["requestId"] == request_id, response
-        return response
-
-    def close(self):
-        """Closes stdin; returns the exit status and whatever else the worker wrote."""
-        self.process.stdin.close()
-        rest = self.process.stdout.read()
-        return self.process.wait(timeout=60), rest
-
-
-@contextlib.contextmanager
-def _worker(*args):
-    process = subprocess.Popen(
-        [sys.executable, *args], cwd=tfjs.REPO_ROOT, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={"PYTHONPATH": str(tfjs.REPO_ROOT), "PATH": "/usr/bin:/bin"})
-    try:
-        yield _Bazel(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def _files(directory):
@@ -119,7 +74,7 @@ def test_worker_converts_many_models_and_survives_errors(tmp_path):
     flagfile = tmp_path / "args"
     flagfile.write_text("\n".join([*case.flags, "--", case.input_path, str(tmp_path / "w1")]))
     tfjs.convert(case.input_path, tmp_path / "cli", *case.flags)
-    with _worker(*CONVERTER) as bazel:
+    with worker_process(*CONVERTER) as bazel:
         assert bazel.request(1, [f"@{flagfile}"]) == {"exitCode": 0, "output": "", "requestId": 1}
         failed = bazel.request(2, ["--signature_name=nope", case.input_path, tmp_path / "w2"])
         assert failed["exitCode"] == 1
@@ -154,7 +109,7 @@ def keras_models(tmp_path_factory):
 @pytest.mark.parametrize("order", [("sequence", "functional", "layers"),
                                    ("layers", "functional", "sequence")])
 def test_each_request_writes_the_bytes_of_a_fresh_process(keras_models, tmp_path, order):
-    with _worker(*CONVERTER) as bazel:
+    with worker_process(*CONVERTER) as bazel:
         for request_id, name in enumerate(order):
             args, _ = keras_models[name]
             assert bazel.request(request_id, [*args, tmp_path / name])["exitCode"] == 0
@@ -165,7 +120,7 @@ def test_each_request_writes_the_bytes_of_a_fresh_process(keras_models, tmp_path
 def test_flags_of_a_request_do_not_carry_over(tmp_path):
     case = model_zoo.build("tf2_variables", tmp_path / "models")
     tfjs.convert(case.input_path, tmp_path / "cli", *case.flags)
-    with _worker(*CONVERTER) as bazel:
+    with worker_process(*CONVERTER) as bazel:
         first = bazel.request(1, ["--verbose", "--quantize_float16", "--signature_name=other",
                                   "--weight_shard_size_bytes=64", case.input_path,
                                   tmp_path / "flags"])
@@ -185,7 +140,7 @@ def test_a_command_leaves_absl_global_flags_alone(tmp_path):
 
 
 def test_every_request_is_answered_whatever_the_command_does(tmp_path):
-    with _worker(*FAKE) as bazel:
+    with worker_process(*FAKE) as bazel:
         assert bazel.request(1, ["echo", "a", "b"]) == {
             "exitCode": 0, "output": "from stdout\na b\n", "requestId": 1}
         assert bazel.request(2, ["fail", "bad input"]) == {
@@ -210,7 +165,7 @@ def test_every_request_is_answered_whatever_the_command_does(tmp_path):
     ('{"requestId": 7, "arguments": "a b"}', 7, "work request arguments are not a list of strings"),
 ])
 def test_a_malformed_line_gets_an_error_response(line, request_id, error):
-    with _worker(*FAKE) as bazel:
+    with worker_process(*FAKE) as bazel:
         bazel.send(line)
         assert bazel.response() == {"exitCode": 1, "output": f"tfjs_converter: error: {error}\n",
                                     "requestId": request_id}
@@ -219,7 +174,7 @@ def test_a_malformed_line_gets_an_error_response(line, request_id, error):
 
 
 def test_cancel_kills_the_running_request(tmp_path):
-    with _worker(*FAKE) as bazel:
+    with worker_process(*FAKE) as bazel:
         child = _blocked_child(bazel, 1, tmp_path)
         bazel.send({"requestId": 1, "cancel": True})
         assert bazel.response() == {"requestId": 1, "wasCancelled": True}
@@ -229,7 +184,7 @@ def test_cancel_kills_the_running_request(tmp_path):
 
 
 def test_cancel_of_an_answered_or_unknown_request_is_ignored():
-    with _worker(*FAKE) as bazel:
+    with worker_process(*FAKE) as bazel:
         assert bazel.request(1, ["echo", "one"])["exitCode"] == 0
         bazel.send({"requestId": 1, "cancel": True})
         bazel.send({"requestId": 99, "cancel": True})
@@ -239,7 +194,7 @@ def test_cancel_of_an_answered_or_unknown_request_is_ignored():
 
 
 def test_a_killed_worker_takes_its_running_request_along(tmp_path):
-    with _worker(*FAKE) as bazel:
+    with worker_process(*FAKE) as bazel:
         child = _blocked_child(bazel, 1, tmp_path)
         os.kill(bazel.process.pid, signal.SIGKILL)
         bazel.process.wait()
