@@ -19,7 +19,8 @@ SMOKE_BUILD = """
 genrule(
     name = "where",
     outs = ["where.txt"],
-    cmd = "{{ echo made remotely; pwd; find {hidden} -mindepth 1 2>/dev/null | wc -l; "
+    cmd = "{{ echo made remotely; pwd; "
+          + "for d in {hidden}; do [ ! -d $$d ] || find $$d -mindepth 1; done | wc -l; "
           + "env | cut -d= -f1 | sort; }} > $@",
 )
 """

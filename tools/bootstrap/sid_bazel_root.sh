@@ -13,6 +13,10 @@ R=${RULES_TFJS_SIDROOT:-/opt/rules_tfjs-sidroot}
 PKGS="bazel-bootstrap python3.13 python3.13-venv ca-certificates ca-certificates-java nginx-light git nodejs npm"
 export DEBIAN_FRONTEND=noninteractive
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (debootstrap, mount namespaces)" >&2; exit 1; }
+# Calls from several checkouts at once (CI, tests) take turns: each may create or refresh files.
+mkdir -p "$(dirname "$R")"
+exec 9>"$R.lock"
+flock 9
 
 mirror() {  # first Debian mirror the host's apt already uses
   { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
