@@ -4,15 +4,14 @@
 # The environment lives outside the checkout, keyed by the lock files' contents and the interpreter
 # version, so every clone and CI run reuses it. Bazel never uses it: its converter environment
 # comes from the repository rules (rules/private/converter_env.bzl).
-# Usage: tools/bootstrap/python_env.sh [converter|test]     (default: test = converter + pytest)
+# Usage: tools/bootstrap/python_env.sh test     (the converter's requirements plus pytest)
 # Environment: RULES_TFJS_PYTHON  interpreter to build from (default: first python3.11-3.13 found)
 #              RULES_TFJS_CACHE   where environments live (default: /opt/rules_tfjs-cache if
 #                                 writable, else ~/.cache/rules_tfjs)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-kind=${1:-test}
-locks=("$here/requirements/converter.lock")
-[ "$kind" = test ] && locks+=("$here/requirements/test.lock")
+[ "${1:-test}" = test ] || { echo "usage: $0 test" >&2; exit 2; }
+locks=("$here/requirements/converter.lock" "$here/requirements/test.lock")
 
 supported() { "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; }
 find_python() {
@@ -34,7 +33,7 @@ if [ -z "$cache" ]; then
   else cache=${XDG_CACHE_HOME:-$HOME/.cache}/rules_tfjs; fi
 fi
 key=$({ "$python" -c 'import sys; print(sys.version)'; cat "${locks[@]}"; } | sha256sum | cut -c1-16)
-venv="$cache/venv-$kind-$key"
+venv="$cache/venv-test-$key"
 mkdir -p "$cache"
 exec 9>"$venv.lock"
 flock 9   # two checkouts setting up at once: the second waits, then finds the environment made
