@@ -2,7 +2,7 @@
 
 Every requirement of `requirements/converter.lock` becomes a repository holding its unpacked wheel
 (`@tfjs_converter_wheel_<name>`), fetched by digest through Bazel's downloader, so it lands in the
-repository cache and `--distdir` and the downloader config apply. `@tfjs_converter_env` gathers them
+repository cache and the downloader config applies. `@tfjs_converter_env` gathers them
 into one `converter_environment` target whose files are declared inputs of every conversion:
 nothing lives outside the output base, so sandboxes, remote executors and `bazel clean --expunge`
 all see the same environment.
@@ -38,7 +38,7 @@ _ACTION_PATH = ["/bin", "/usr/bin", "/usr/local/bin"]
 _UNUSED_DIRECTORIES = ["site/tensorflow/include"]
 _EXCLUDED = ["site/**/* *"]
 
-def _python_facts(rctx, path):
+def _python_version(rctx, path):
     result = rctx.execute([path, "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
     return result.stdout.strip() if result.return_code == 0 else None
 
@@ -58,7 +58,7 @@ def find_python(rctx, python_interpreter, python_interpreter_target):
         path = rctx.which(candidate) if "/" not in candidate else rctx.path(candidate)
         if not path or not path.exists:
             continue
-        version = _python_facts(rctx, str(path))
+        version = _python_version(rctx, str(path))
         if version in SUPPORTED_PYTHONS:
             command = "python" + version
             if str(path.dirname) not in _ACTION_PATH or not rctx.which(command):
@@ -109,7 +109,7 @@ converter_wheel_urls = repository_rule(
 
 def _download(rctx, file, sha256, output):
     # With no URL, only the repository cache answers (by digest); on a miss pip says where the
-    # file is. --distdir finds it by the file name of that URL.
+    # file is (then --distdir and the downloader config apply to that URL).
     if rctx.download(url = [], output = output, sha256 = sha256, allow_fail = True).success:
         return
     urls = json.decode(rctx.read(rctx.path(Label("@tfjs_converter_wheel_urls//:urls.json"))))
