@@ -80,12 +80,19 @@ def load_model(path: str, input_format: str):
     if not magic.startswith(expected):
         kind = "an HDF5 (.h5)" if input_format == "keras" else "a Keras 3 (.keras zip)"
         raise ConversionError(f"{path} is not {kind} file")
-    if input_format == "keras" and _keras_major_version(path) != "3":
+    try:
+        major = _keras_major_version(path) if input_format == "keras" else "3"
+        config = _model_config(path, input_format)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        kind = "HDF5 (.h5)" if input_format == "keras" else "Keras 3 (.keras zip)"
+        raise ConversionError(f"{path} is a damaged {kind} file (truncated or corrupted): "
+                              f"{one_line(e)}") from e
+    if major != "3":
         import tf_keras as keras  # pylint: disable=import-outside-toplevel
     else:
         import keras  # pylint: disable=import-outside-toplevel
     known = set(dir(keras.layers)) | set(dir(keras.models)) | {"Functional"}
-    custom = custom_layers(_model_config(path, input_format), known)
+    custom = custom_layers(config, known)
     if custom:
         raise ConversionError(
             f"{path} uses layers that are not Keras's own, which cannot be rebuilt without their "
