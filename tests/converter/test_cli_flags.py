@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from absl import flags
 
 from tests.converter import tfjs
 from tools.converter import argv_compat, cli, version
@@ -40,24 +39,24 @@ def test_normalize(args, expected):
 
 
 @pytest.fixture
-def parsed():
-    yield cli.parse_args
-    flags.FLAGS.unparse_flags()
+def flag_values():
+    return cli.new_flag_values()
 
 
 @pytest.mark.parametrize("spelling,value", [
     ("--strip_debug_ops=False", False), ("--strip_debug_ops=false", False),
     ("--strip_debug_ops=True", True), ("--strip_debug_ops", True),
     ("--nostrip_debug_ops", False)])
-def test_bool_flag_spellings(parsed, spelling, value):
-    assert parsed([spelling, "a", "b"]) == ["a", "b"]
-    assert flags.FLAGS.strip_debug_ops is value
+def test_bool_flag_spellings(flag_values, spelling, value):
+    assert cli.parse_args([spelling, "a", "b"], flag_values) == ["a", "b"]
+    assert flag_values.strip_debug_ops is value
 
 
-def test_options_from_reference_style_flags(parsed):
-    remaining = parsed(["--quantize_uint8", "--saved_model_tags", "serve, gpu", "in put",
-                        "--metadata=a:x.json,b:y.json", "out put", "--quantize_float16=conv*,b?"])
-    options = cli.options_from_flags(*remaining)
+def test_options_from_reference_style_flags(flag_values):
+    remaining = cli.parse_args(
+        ["--quantize_uint8", "--saved_model_tags", "serve, gpu", "in put",
+         "--metadata=a:x.json,b:y.json", "out put", "--quantize_float16=conv*,b?"], flag_values)
+    options = cli.options_from_flags(*remaining, flag_values)
     assert (options.input_path, options.output_dir) == ("in put", "out put")
     assert options.quantize == {"uint8": ("*",), "float16": ("conv*", "b?")}
     assert options.saved_model_tags == ("serve", "gpu")
@@ -65,11 +64,11 @@ def test_options_from_reference_style_flags(parsed):
     assert options.control_flow_v2 is True
 
 
-def test_flagfile_arguments(parsed, tmp_path):
+def test_flagfile_arguments(flag_values, tmp_path):
     flagfile = tmp_path / "args"
     flagfile.write_text("--strip_debug_ops=false\n--signature_name=sig\n--\nin put\nout\n")
-    assert parsed([f"@{flagfile}"]) == ["in put", "out"]
-    assert flags.FLAGS.signature_name == "sig" and flags.FLAGS.strip_debug_ops is False
+    assert cli.parse_args([f"@{flagfile}"], flag_values) == ["in put", "out"]
+    assert flag_values.signature_name == "sig" and flag_values.strip_debug_ops is False
 
 
 def test_version():

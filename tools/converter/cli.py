@@ -105,7 +105,7 @@ def _expand_flagfiles(args):
     return expanded
 
 
-def parse_args(args, flag_values=FLAGS):
+def parse_args(args, flag_values):
     """Parses a command line (without the program name) into ``flag_values`` (unparsed ones, as
     new_flag_values gives); returns the positionals.
 
@@ -124,7 +124,7 @@ def parse_args(args, flag_values=FLAGS):
         raise ConversionError(str(e).splitlines()[0]) from e
 
 
-def options_from_flags(input_path, output_dir, flag_values=FLAGS):
+def options_from_flags(input_path, output_dir, flag_values):
     """Builds ConversionOptions from the parsed ``flag_values``."""
     quantize = {}
     for dtype in QUANTIZATION_DTYPES:
