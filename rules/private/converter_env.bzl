@@ -16,6 +16,7 @@ all wheels, in `@tfjs_converter_wheel_urls`.
 load("//requirements:converter_wheels.bzl", "CONVERTER_WHEELS")
 
 SUPPORTED_PYTHONS = sorted(CONVERTER_WHEELS.keys())
+_REQUIREMENTS = sorted(CONVERTER_WHEELS[SUPPORTED_PYTHONS[0]].keys())
 
 _INTERPRETER_ATTRS = {
     "python_interpreter": attr.string(
@@ -188,13 +189,13 @@ converter_environment(
         rule = str(Label("//rules/private:converter_environment.bzl")),
         command = python.command,
         version = python.version,
-        wheels = repr(["@%s//:site" % wheel_repo_name(r) for r in rctx.attr.requirements]),
+        wheels = repr(["@%s//:site" % wheel_repo_name(r) for r in _REQUIREMENTS]),
     ))
 
 converter_env = repository_rule(
     implementation = _converter_env_impl,
     doc = "`@tfjs_converter_env//:env`: the interpreter and the wheels of the converter.",
-    attrs = dict(_INTERPRETER_ATTRS, requirements = attr.string_list(mandatory = True)),
+    attrs = _INTERPRETER_ATTRS,
     environ = ["PATH"],
 )
 
@@ -204,13 +205,12 @@ def converter_repositories(python_interpreter = "", python_interpreter_target = 
         python_interpreter = python_interpreter,
         python_interpreter_target = python_interpreter_target,
     )
-    requirements = sorted(CONVERTER_WHEELS[SUPPORTED_PYTHONS[0]].keys())
     converter_wheel_urls(name = "tfjs_converter_wheel_urls", **interpreter)
-    for requirement in requirements:
+    for requirement in _REQUIREMENTS:
         converter_wheel(
             name = wheel_repo_name(requirement),
             requirement = requirement,
             files = {v: list(CONVERTER_WHEELS[v][requirement]) for v in SUPPORTED_PYTHONS},
             **interpreter
         )
-    converter_env(name = "tfjs_converter_env", requirements = requirements, **interpreter)
+    converter_env(name = "tfjs_converter_env", **interpreter)

@@ -26,12 +26,6 @@ if [ -n "${{BUILD_WORKING_DIRECTORY:-}}" ]; then cd "$BUILD_WORKING_DIRECTORY"; 
 exec {interpreter} -S -m {module} "$@"
 """
 
-def runfiles_path(ctx, file):
-    """The path of `file` under a runfiles directory."""
-    if file.short_path.startswith("../"):
-        return file.short_path[3:]
-    return ctx.workspace_name + "/" + file.short_path
-
 def _python_tool_impl(ctx):
     launcher = ctx.actions.declare_file(ctx.label.name)
     env = ctx.attr._env[ConverterEnvInfo]
