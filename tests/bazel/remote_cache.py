@@ -2,9 +2,10 @@
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
+
+from tests.bazel.loopback import free_port, listening
 
 _CONFIG = """
 user root;
@@ -33,26 +34,20 @@ http {{
 """
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def nginx_webdav_cache(root):
     """Starts nginx serving an empty cache under ROOT; yields the --remote_cache URL."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     root.mkdir(parents=True)
     (root / "store").mkdir()
-    port = _free_port()
+    port = free_port()
     config = root / "nginx.conf"
     config.write_text(_CONFIG.format(root=root, port=port))
     process = subprocess.Popen([nginx, "-c", str(config), "-p", str(root)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+            if listening(port, timeout=0.1):
                 break
             if process.poll() is not None:
                 raise RuntimeError(f"nginx did not start: {process.stderr.read().decode()}")

@@ -14,11 +14,11 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
 from tests.bazel.bazel_driver import REPO_ROOT
+from tests.bazel.loopback import free_port, listening
 
 SID_ROOT = pathlib.Path(os.environ.get("RULES_TFJS_SIDROOT", "/opt/rules_tfjs-sidroot"))
 SID_RUN = REPO_ROOT / "tools" / "bootstrap" / "sid_run.sh"
@@ -78,19 +78,6 @@ instances:
       - !bytestream
         storage: *main-storage
 """
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port):
-    """Whether something accepts TCP connections on 127.0.0.1:PORT."""
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
 
 
 def _mount_namespace(pid):
@@ -189,7 +176,7 @@ def remote_engine(root):
     root.mkdir(parents=True)
     root = root.resolve()
     (root / "postgres").mkdir()
-    db_port, server_port, casd_port = _free_port(), _free_port(), _free_port()
+    db_port, server_port, casd_port = free_port(), free_port(), free_port()
     database = f"postgresql://bgd@127.0.0.1:{db_port}/postgres"
     (root / "server.yml").write_text(
         _SERVER_CONFIG.format(port=server_port, database=database, root=root))

@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from tests.bazel.bazel_driver import REPO_ROOT, bazel, output_path, spawns
-from tests.bazel.remote_execution import HIDDEN_FROM_ACTIONS, listening, remote_engine
+from tests.bazel.loopback import listening
+from tests.bazel.remote_execution import HIDDEN_FROM_ACTIONS, remote_engine
 
 # --noremote_accept_cached: every action runs on the worker, none is answered by its cache.
 REMOTE = ("--noremote_accept_cached",)
