@@ -10,6 +10,7 @@ usage: python -m models.mobilenet_saved_model OUTPUT_DIR [--seed=N]
 
 from absl import app, flags, logging
 
+from models import reproducible
 from tools.converter import tf_import
 
 flags.DEFINE_integer("seed", 0, "Seed of the random weights.")
@@ -52,11 +53,32 @@ def build(seed, classifier_activation="softmax", calibrate_batch_norm=True):
     return model
 
 
+def export(model, directory):
+    """Writes `model` as a SavedModel whose serving_default signature maps "image" to "output_0".
+
+    Keras's own `model.export` writes the variables in an order that changes from run to run, so
+    its SavedModel is different bytes every time, and so is every build that depends on it. Here
+    the variables are tracked in the model's own order: the same model gives the same bytes.
+    """
+    tf = tf_import.import_tensorflow()
+
+    module = tf.Module()
+    module.weights = [weight.value for weight in model.weights]
+    image = model.inputs[0]
+
+    @tf.function(input_signature=[tf.TensorSpec(image.shape, image.dtype, name="image")])
+    def serve(batch):
+        return model(batch, training=False)
+
+    module.serve = serve
+    reproducible.save_saved_model(tf, module, directory, {"serving_default": serve})
+
+
 def main(argv):
     if len(argv) != 2:
         raise app.UsageError("usage: mobilenet_saved_model OUTPUT_DIR [--seed=N]")
     logging.set_verbosity(logging.WARNING)
-    build(FLAGS.seed).export(argv[1], verbose=False)
+    export(build(FLAGS.seed), argv[1])
 
 
 if __name__ == "__main__":

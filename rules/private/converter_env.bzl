@@ -150,7 +150,7 @@ def _converter_wheel_impl(rctx):
     rctx.report_progress("Compiling " + file)
     result = rctx.execute(
         [python.path, "-S", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-         "-s", str(rctx.path("site")), "site"],
+         "site"],
         timeout = 1800,
     )
     if result.return_code != 0:

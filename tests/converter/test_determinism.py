@@ -51,3 +51,31 @@ def test_two_conversions_are_byte_identical(name, tmp_path):
         assert data == second_files[file_name], f"{file_name} differs between runs"
     model_json = first_files["model.json"].decode()
     assert str(tmp_path) not in model_json and case.input_path not in model_json
+
+
+def _tree(directory):
+    return {str(path.relative_to(directory)): path.read_bytes()
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("module, args", [
+    ("models.mobilenet_saved_model", []),
+    ("tests.e2e_support.make_models", ["loop_saved_model"]),
+])
+def test_build_steps_that_write_saved_models_write_the_same_bytes(module, args, tmp_path):
+    """The demo's and the e2e tests' model-writing actions: if two runs differed, every
+    conversion of their output would miss the remote cache in a second checkout."""
+    written = []
+    for run, hash_seed in (("a", "1"), ("b", "2")):
+        outputs = [str(tmp_path / run / "model")]
+        if module.startswith("tests."):
+            outputs.append(str(tmp_path / run / "expected.json"))
+        subprocess.run([sys.executable, "-m", module, *args, *outputs], check=True,
+                       capture_output=True, cwd=tfjs.REPO_ROOT,
+                       env={"PYTHONPATH": str(tfjs.REPO_ROOT), "PATH": "/usr/bin:/bin",
+                            "PYTHONHASHSEED": hash_seed})
+        written.append(_tree(tmp_path / run / "model"))
+    assert "saved_model.pb" in written[0] and "fingerprint.pb" in written[0]
+    assert list(written[0]) == list(written[1])
+    for name, data in written[0].items():
+        assert data == written[1][name], f"{name} differs between runs"

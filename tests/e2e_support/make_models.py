@@ -12,6 +12,7 @@ import json
 
 from absl import app, logging
 
+from models import reproducible
 from tools.converter import tf_import
 
 
@@ -35,7 +36,7 @@ def loop_saved_model(tf, np, path):
             acc = acc * 0.9 + tf.tanh(x * module.w)
         return {"acc": acc, "scaled": x * module.w}
 
-    tf.saved_model.save(module, path, signatures={"serving_default": serve})
+    reproducible.save_saved_model(tf, module, path, {"serving_default": serve})
     inputs = {"x": rng.standard_normal((2, 3)).astype("float32"), "steps": np.array(5, "int32")}
     loaded = tf.saved_model.load(path).signatures["serving_default"]
     return inputs, loaded(**{k: tf.constant(v) for k, v in inputs.items()})
@@ -80,7 +81,7 @@ def unsupported_op(tf, np, path):
     """A SavedModel with an op TF.js cannot run: its conversion must fail."""
     serve = tf.function(lambda m: {"det": tf.linalg.det(m)},
                         input_signature=[tf.TensorSpec([3, 3], tf.float32, name="m")])
-    tf.saved_model.save(tf.Module(), path, signatures={"serving_default": serve})
+    reproducible.save_saved_model(tf, tf.Module(), path, {"serving_default": serve})
     inputs = {"m": np.eye(3, dtype="float32")}
     return inputs, serve(tf.constant(inputs["m"]))
 
