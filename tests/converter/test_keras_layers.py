@@ -9,7 +9,7 @@ import pytest
 
 from tests.converter import tfjs
 from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras, _sequence
-from tools.converter import layers_model
+from tools.converter import tfjs_translation
 
 # tf_keras's model.save to a path without a suffix writes a SavedModel with Keras metadata.
 CASES = [("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"),
@@ -154,9 +154,9 @@ def test_checked_in_class_list_matches_installed_tfjs(tmp_path):
     listed = tmp_path / "classes.json"
     subprocess.run(["node", str(tfjs.JS_DIR / "list_tfjs_classes.js"), str(listed)], check=True,
                    capture_output=True)
-    with open(layers_model._TFJS_CLASSES_FILE, encoding="utf-8") as f:  # pylint: disable=protected-access
+    with open(tfjs_translation._TFJS_CLASSES_FILE, encoding="utf-8") as f:  # pylint: disable=protected-access
         assert json.loads(listed.read_text()) == json.load(f)
-    assert {"Dense", "LSTM", "DepthwiseConv2D", "GlorotUniform"} <= layers_model.tfjs_classes()
+    assert {"Dense", "LSTM", "DepthwiseConv2D", "GlorotUniform"} <= tfjs_translation.tfjs_classes()
 
 
 @pytest.mark.parametrize("version,build,quantize", [

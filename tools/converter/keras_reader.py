@@ -103,12 +103,18 @@ def load_model(path: str, input_format: str):
         raise ConversionError(f"Keras cannot load {path}: {one_line(e)}") from e
 
 
-def _output_names(model):
-    """The model's output names: its output layers' names (tf_keras and Keras 3 alike)."""
-    names = getattr(model, "output_names", None)
-    if names:
-        return list(names)
-    return [t._keras_history[0].name for t in model.outputs]  # pylint: disable=protected-access
+def output_names(model):
+    """The model's output names: its output layers' names, made unique as tf_keras does
+    (``lstm``, ``lstm_1``, ``lstm_2`` for an LSTM's output and states), for both Kerases."""
+    names = []
+    for tensor in model.outputs:
+        base = tensor._keras_history[0].name  # pylint: disable=protected-access
+        name, number = base, 0
+        while name in names:
+            number += 1
+            name = f"{base}_{number}"
+        names.append(name)
+    return names
 
 
 def trace(model) -> GraphSource:
@@ -117,18 +123,18 @@ def trace(model) -> GraphSource:
     inputs = list(model.inputs)
     names = [t.name.split(":")[0] for t in inputs]  # tf_keras tensors carry ':0'
     specs = [tf.TensorSpec(t.shape, t.dtype, name=name) for t, name in zip(inputs, names)]
-    output_names = _output_names(model)
+    outputs_named = output_names(model)
 
     def call(*tensors):
         outputs = model(list(tensors) if len(tensors) > 1 else tensors[0], training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        return {name: tf.identity(t) for name, t in zip(output_names, outputs)}
+        return {name: tf.identity(t) for name, t in zip(outputs_named, outputs)}
 
     function = tf.function(call).get_concrete_function(*specs)
     frozen, graph_def = convert_to_constants.convert_variables_to_constants_v2_as_graph(
         function, lower_control_flow=False)
     # The frozen function's outputs are the dict's values, flattened in tf.nest's key order.
-    keys = tf.nest.flatten({name: name for name in output_names})
+    keys = tf.nest.flatten({name: name for name in outputs_named})
     return GraphSource(
         graph_def=graph_def,
         inputs={name: TensorSpec(t.name, t.dtype.as_datatype_enum, t.shape.as_proto())

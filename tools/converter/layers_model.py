@@ -2,34 +2,21 @@
 and the weights named as TF.js matches them (``<layer>/<weight>``).
 
 Keras 3 writes configs TF.js cannot read (``batch_shape``, dtype-policy objects,
-``module``/``registered_name`` fields, call-argument inbound nodes); they are translated, and
-so are the ``L1``/``L2`` regularizers both Keras versions write.
-Layers TF.js lacks fail the conversion, listed, before anything is written.
+``module``/``registered_name`` fields, call-argument inbound nodes); they are translated. Names
+that differ between Keras and TF.js are translated by the table in keras_to_tfjs.json
+(tfjs_translation.py). Layers TF.js lacks, and settings it cannot honour, fail the conversion
+before anything is written.
 """
-
-import json
-import os
 
 import numpy as np
 from absl import logging
 
 from tools.converter.errors import ConversionError
+from tools.converter.tfjs_translation import (check_settings, config_objects, table,
+                                              tfjs_classes, translate)
 from tools.converter.weights import to_tfjs_dtype
 
 FORMAT = "layers-model"
-_TFJS_CLASSES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tfjs_layers.json")
-# Config values TF.js 4.22 refuses at load time: (class, key, value) -> what to do instead.
-_UNSUPPORTED_SETTINGS = {
-    ("GRU", "reset_after", True): "build it with reset_after=False, or convert to a graph model",
-}
-# Keras 3 renamed some weights; TF.js uses the Keras 2 names.
-_KERAS3_WEIGHT_NAMES = {("DepthwiseConv2D", "kernel"): "depthwise_kernel"}
-
-
-def tfjs_classes():
-    """The Keras class names TF.js 4.22 can deserialise (layers, initializers, ...)."""
-    with open(_TFJS_CLASSES_FILE, encoding="utf-8") as f:
-        return frozenset(json.load(f)["classes"])
 
 
 def _tensor_ref(tensor):
@@ -75,6 +62,58 @@ def _count_nested_models_own_node(functional_config):
             reference[1] += 1
 
 
+def _bidirectional_as_keras2(config):
+    """Keras 3 writes a Bidirectional's layer under its forward name ("forward_lstm") and always
+    writes the backward layer; Keras 2 (and TF.js, which names its two layers "forward_" and
+    "backward_" + the layer's name) has the layer's own name and a backward layer only when it is
+    not the forward one run backwards."""
+    forward, backward = config["layer"]["config"], config.get("backward_layer", {}).get("config")
+    base = forward["name"].removeprefix("forward_")
+    forward["name"] = base
+    if backward is None:
+        return
+    mirror = {**forward, "name": f"backward_{base}", "go_backwards": not forward.get("go_backwards")}
+    if config["backward_layer"]["class_name"] != config["layer"]["class_name"] or backward != mirror:
+        raise ConversionError(f"Bidirectional {config.get('name', '')!r}: TensorFlow.js 4.22 only "
+                              "runs the forward layer backwards, not a backward layer of its own; "
+                              "convert to a graph model (--output_format=tfjs_graph_model)")
+    del config["backward_layer"]
+
+
+_MASK_SOURCES = (("Embedding", "mask_zero", True), ("Masking", None, None))
+
+
+def _without_mask_ops(functional_config):
+    """Keras 3 writes the mask of an Embedding(mask_zero=True) or a Masking layer as op nodes of
+    its own (NotEqual, Any) passed to later layers as ``mask=``; Keras 2 and TF.js have the layer
+    carry its mask to the layers after it. Returns the config without those op layers when the
+    model has such a mask source (the ``mask=`` arguments are dropped with the other keyword
+    arguments); otherwise unchanged, and TF.js's lack of the ops is reported."""
+    layers = functional_config.get("layers", [])
+    if not any(layer["class_name"] == cls and (field is None or
+                                               layer["config"].get(field) == value)
+               for layer in layers for cls, field, value in _MASK_SOURCES):
+        return functional_config
+    outputs = {reference[0] for reference in _io_layers(functional_config.get("output_layers"))}
+    mask_only = {layer["name"] for layer in layers
+                 if (layer.get("module") or "").startswith("keras.src.ops")} - outputs
+    changed = True
+    while changed:  # an op whose output any non-mask-op layer reads as data is not a mask op
+        changed = False
+        for layer in layers:
+            for node in layer.get("inbound_nodes", []):
+                if not isinstance(node, dict):
+                    continue
+                data = [node.get("args", []), {k: v for k, v in node.get("kwargs", {}).items()
+                                               if k != "mask" or layer["name"] in mask_only}]
+                for tensor in _keras_tensors(data):
+                    name = tensor["config"]["keras_history"][0]
+                    if name in mask_only and layer["name"] not in mask_only:
+                        mask_only.discard(name)
+                        changed = True
+    return {**functional_config, "layers": [l for l in layers if l["name"] not in mask_only]}
+
+
 def keras3_to_keras2(value, key=None):
     """Translates a Keras 3 config (any part of one) into the Keras 2 form TF.js reads."""
     if isinstance(value, (list, tuple)):
@@ -83,6 +122,8 @@ def keras3_to_keras2(value, key=None):
         return value
     if value.get("class_name") == "DTypePolicy" and key == "dtype":
         return value["config"]["name"]
+    if value.get("class_name") in ("Functional", "Model") and isinstance(value.get("config"), dict):
+        value = {**value, "config": _without_mask_ops(value["config"])}
     result = {}
     for k, v in value.items():
         if k in ("module", "registered_name", "build_config", "compile_config"):
@@ -97,19 +138,9 @@ def keras3_to_keras2(value, key=None):
             result[k] = keras3_to_keras2(v, k)
     if result.get("class_name") in ("Functional", "Model"):
         _count_nested_models_own_node(result["config"])
+    if result.get("class_name") == "Bidirectional":
+        _bidirectional_as_keras2(result["config"])
     return result
-
-
-def config_objects(config):
-    """Every serialised object ({"class_name", "config", ...}) nested in a Keras config."""
-    if isinstance(config, dict):
-        if "class_name" in config:
-            yield config
-        for value in config.values():
-            yield from config_objects(value)
-    elif isinstance(config, (list, tuple)):
-        for value in config:
-            yield from config_objects(value)
 
 
 def _settings_of(obj):
@@ -117,33 +148,16 @@ def _settings_of(obj):
 
 
 def check_supported(model_config):
-    """Raises ConversionError listing every class TF.js cannot deserialise (with its layer), or
-    else the first layer setting TF.js refuses."""
+    """Raises ConversionError listing every class TF.js cannot deserialise (with its layer)."""
     known = tfjs_classes()
-    objects = list(config_objects(model_config))
     missing = []
-    for obj in objects:
+    for obj in config_objects(model_config):
         entry = (obj["class_name"], _settings_of(obj).get("name", ""))
         if entry[0] not in known and entry not in missing:
             missing.append(entry)
     if missing:
         raise ConversionError("layers TensorFlow.js 4.22 lacks: " + ", ".join(
             f"{cls} ({name!r})" if name else cls for cls, name in missing))
-    for obj in objects:
-        settings = _settings_of(obj)
-        for (cls, key, value), advice in _UNSUPPORTED_SETTINGS.items():
-            if obj["class_name"] == cls and settings.get(key) == value:
-                raise ConversionError(f"{cls} {settings.get('name', '')!r}: TensorFlow.js 4.22 "
-                                      f"does not support {key}={value}; {advice}")
-
-
-def _regularizers_as_l1l2(config):
-    """TF.js 4.22 only knows ``L1L2``; Keras (2 and 3) writes ``L1`` and ``L2`` on their own."""
-    for obj in config_objects(config):
-        if obj["class_name"] in ("L1", "L2"):
-            settings = obj["config"]
-            obj["class_name"] = "L1L2"
-            obj["config"] = {"l1": settings.get("l1", 0.0), "l2": settings.get("l2", 0.0)}
 
 
 def _drop_activity_regularizers(config):
@@ -166,19 +180,36 @@ def _leaf_layers(model):
             yield layer
 
 
-def _weight_name(layer, variable, keras3):
-    base = variable.name.split("/")[-1].split(":")[0]
-    if keras3:
-        base = _KERAS3_WEIGHT_NAMES.get((type(layer).__name__, base), base)
-    return f"{layer.name}/{base}"
+def _weight_paths(layer, keras3):
+    """(variable, path under the layer) of ``layer``'s weights, as TF.js names them: the weight's
+    own name, under the path TF.js gives a wrapped layer's weights (the table's
+    "wrapped_weights": Bidirectional's two layers, StackedRNNCells' cells)."""
+    wrapped = table()["wrapped_weights"].get(type(layer).__name__)
+    if wrapped:
+        for attribute, pattern in wrapped.items():
+            inner = getattr(layer, attribute)
+            for index, sublayer in enumerate(inner if isinstance(inner, list) else [inner]):
+                prefix = pattern.format(name=sublayer.name, index=index)
+                yield from ((v, f"{prefix}/{path}") for v, path in _weight_paths(sublayer, keras3))
+        return
+    if getattr(layer, "cell", None) is not None:  # a recurrent layer: its cell's weights
+        yield from _weight_paths(layer.cell, keras3)
+        return
+    renamed = table()["weights_renamed_keras3"].get(type(layer).__name__, {}) if keras3 else {}
+    for variable in layer.weights:
+        base = variable.name.split("/")[-1].split(":")[0]
+        yield variable, renamed.get(base, base)
+
+
+def _named_weights(layer, keras3):
+    return [(v, f"{layer.name}/{path}") for v, path in _weight_paths(layer, keras3)]
 
 
 def weight_names(model, keras3: bool):
     """(variable, TF.js weight name) for every weight of ``model``, shared layers once."""
     found, seen = [], set()
     for layer in _leaf_layers(model):
-        for variable in layer.weights:
-            name = _weight_name(layer, variable, keras3)
+        for variable, name in _named_weights(layer, keras3):
             if name not in seen:
                 seen.add(name)
                 found.append((variable, name))
@@ -192,14 +223,26 @@ def check_weights_reach_tfjs_once(model, keras3: bool):
     route = {}
     for layer in model.layers:
         for leaf in _leaf_layers(layer) if hasattr(layer, "layers") else [layer]:
-            for variable in leaf.weights:
-                name = _weight_name(leaf, variable, keras3)
+            for _, name in _named_weights(leaf, keras3):
                 if route.setdefault(name, layer.name) != layer.name:
                     raise ConversionError(
                         f"TensorFlow.js 4.22 cannot load this layers model: weight {name!r} is "
                         f"in both {route[name]!r} and {layer.name!r} (a layer or model used "
                         "inside a nested model and outside it); convert to a graph model "
                         "(--output_format=tfjs_graph_model)")
+
+
+def _input_ranks(model):
+    """{layer name: rank of its input} for the layers (nested ones too) with one input shape."""
+    ranks = {}
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            ranks.update(_input_ranks(layer))
+        try:
+            ranks[layer.name] = len(layer.input.shape)
+        except (AttributeError, ValueError, TypeError):  # several inputs, or calls; unknown rank
+            continue
+    return ranks
 
 
 def _warn_of_constraint_violations(named_variables):
@@ -223,9 +266,10 @@ def convert(model, keras3: bool, keras_version: str):
         config = keras3_to_keras2(config)
     if config["class_name"] == "Model":
         config["class_name"] = "Functional"
-    _regularizers_as_l1l2(config)
+    translate(config, keras3)
     _drop_activity_regularizers(config)
     check_supported(config)
+    check_settings(config, _input_ranks(model))
     named_variables = weight_names(model, keras3)
     check_weights_reach_tfjs_once(model, keras3)
     _warn_of_constraint_violations(named_variables)
