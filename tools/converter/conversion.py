@@ -12,7 +12,7 @@ from typing import Dict, Tuple
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
                              keras_reader, layers_model, layers_model_reader, loop_list_writes,
                              model_json, op_check, optimizer, output_dir, saved_model_reader,
-                             signature, version, weights)
+                             signature, text_file_tables, version, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
@@ -120,6 +120,7 @@ def convert(options: ConversionOptions) -> ConversionResult:
     if source.initializer is not None:
         initializer = freeze(source.initializer.graph_def, source.initializer.variable_values,
                              source.initializer.fetch, lower)
+        text_file_tables.import_text_file_tables(initializer)
         tables = hash_tables.split(graph_def, initializer)
     resource_inputs = tables.resource_inputs if tables else {}
     outputs = signature.add_output_nodes(graph_def, source.outputs)

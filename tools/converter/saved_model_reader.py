@@ -9,9 +9,12 @@ wrote the model.
 import os
 from typing import Dict, Iterable, Optional, Sequence
 
+import numpy as np
 from absl import logging
 from google.protobuf import message, text_format
+from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
+from tensorflow.python.framework import tensor_util
 from tensorflow.python.training import py_checkpoint_reader
 
 from tools.converter import graph_pruning
@@ -93,8 +96,42 @@ def _tensor_specs(tensor_infos):
     return specs
 
 
+def _asset_paths(path, meta_graph):
+    """{name of the node that holds an asset's path: the asset file's path}; a missing asset
+    file is an error."""
+    assets = {}
+    for asset in meta_graph.asset_file_def:
+        file_path = os.path.join(path, "assets", asset.filename)
+        if not os.path.isfile(file_path):
+            raise ConversionError(f"asset {file_path} is missing (saved_model.pb lists it)")
+        assets[graph_pruning.input_node_name(asset.tensor_info.name)] = file_path
+    return assets
+
+
+def _asset_constants(graph_def, assets):
+    """Turns the asset path placeholders of ``graph_def`` into constants holding the paths, and
+    drops the assignments of those paths to variables (the variables' values are the paths:
+    see ``read_variable_values``)."""
+    assignments = {n.name for n in graph_def.node
+                   if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
+                   and graph_pruning.input_node_name(n.input[1]) in assets}
+    kept = [n for n in graph_def.node if n.name not in assignments]
+    del graph_def.node[:]
+    graph_def.node.extend(kept)
+    for node in graph_def.node:
+        node.input[:] = [i for i in node.input if i.lstrip("^") not in assignments]
+        if node.name in assets and node.op == "Placeholder":
+            name = node.name
+            node.Clear()
+            node.name, node.op = name, "Const"
+            node.attr["dtype"].type = types_pb2.DT_STRING
+            node.attr["value"].tensor.CopyFrom(
+                tensor_util.make_tensor_proto(assets[name].encode()))
+
+
 def _initializer(path, meta_graph):
-    """The graph of the model's init op (TF2 signature or TF1 collection), if it has one."""
+    """The graph of the model's init op (TF2 signature or TF1 collection), if it has one, with
+    the paths of the model's assets in it."""
     fetch = []
     if INIT_OP_SIGNATURE in meta_graph.signature_def:
         fetch = [t.name for t in meta_graph.signature_def[INIT_OP_SIGNATURE].outputs.values()]
@@ -107,7 +144,9 @@ def _initializer(path, meta_graph):
     if not fetch:
         return None
     graph_def = graph_pruning.prune(meta_graph.graph_def, fetch)
-    return InitializerSource(graph_def, read_variable_values(path, meta_graph, graph_def), fetch)
+    values = read_variable_values(path, meta_graph, graph_def)
+    _asset_constants(graph_def, _asset_paths(path, meta_graph))
+    return InitializerSource(graph_def, values, fetch)
 
 
 def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequence[str] = (),
@@ -176,6 +215,16 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
     return keys
 
 
+def _asset_variables(path, meta_graph):
+    """{variable node: asset path} for the variables the init op assigns an asset's path: TF2
+    keeps a tf.saved_model.Asset's path in a variable that is not in the checkpoint."""
+    assets = _asset_paths(path, meta_graph)
+    return {graph_pruning.input_node_name(n.input[0]): assets[graph_pruning.input_node_name(
+        n.input[1])] for n in meta_graph.graph_def.node
+            if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
+            and graph_pruning.input_node_name(n.input[1]) in assets}
+
+
 def read_variable_values(path, meta_graph, graph_def):
     """Returns {variable node name: value} for the variable nodes left in ``graph_def``."""
     variables = [n for n in graph_def.node if n.op in VARIABLE_OPS]
@@ -188,9 +237,13 @@ def read_variable_values(path, meta_graph, graph_def):
     else:
         keys = {}
     values = {}
+    asset_variables = _asset_variables(path, meta_graph)
     for node in variables:
         shared_name = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
         key = keys.get(node.name) or shared_name or node.name
+        if not reader.has_tensor(key) and node.name in asset_variables:
+            values[node.name] = np.array(asset_variables[node.name].encode(), dtype=object)
+            continue
         if not reader.has_tensor(key):
             raise ConversionError(
                 f"variable {node.name!r} has no value in {path}/variables (checkpoint key {key!r})")
