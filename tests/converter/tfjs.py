@@ -23,7 +23,8 @@ def convert(input_path, output_dir, *flags, check=True, cwd=REPO_ROOT):
     return result
 
 
-def _js_spec(value: np.ndarray):
+def js_spec(value: np.ndarray):
+    """A numpy array as the runner's {dtype, shape, values}."""
     value = np.asarray(value)
     if value.dtype == object or value.dtype.kind in "SU":
         values = [v.decode() if isinstance(v, bytes) else str(v) for v in value.reshape(-1)]
@@ -37,7 +38,7 @@ def run(model_dir, inputs, outputs=None, predict=False, backend="cpu", layers=Fa
 
     Returns the runner's JSON: ``mode`` (execute or executeAsync) and ``outputs``.
     """
-    request = {"inputs": {k: _js_spec(v) for k, v in inputs.items()}, "predict": predict,
+    request = {"inputs": {k: js_spec(v) for k, v in inputs.items()}, "predict": predict,
                "backend": backend, "layers": layers}
     if outputs is not None:
         request["outputs"] = list(outputs)
@@ -51,6 +52,20 @@ def run(model_dir, inputs, outputs=None, predict=False, backend="cpu", layers=Fa
         if proc.returncode != 0:
             raise AssertionError(f"TF.js failed on {model_dir}: {proc.stderr}")
         return json.loads(result_file.read_text())
+
+
+def run_many(jobs):
+    """Runs many models in one Node process: ``jobs`` is [{"dir", "request"}] with requests as
+    ``run`` builds them. Returns, per job, the runner's JSON or {"error": TF.js's message}."""
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs_file, results_file = pathlib.Path(tmp, "jobs.json"), pathlib.Path(tmp, "results.json")
+        jobs_file.write_text(json.dumps(jobs))
+        proc = subprocess.run(
+            ["node", str(JS_DIR / "run_graph_model.js"), "--batch", str(jobs_file),
+             str(results_file)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise AssertionError(f"TF.js batch failed: {proc.stderr}")
+        return json.loads(results_file.read_text())
 
 
 def as_array(output):
