@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from tests.converter import tfjs
+from tests.converter.keras_support import keras_module, seeded_inputs
 from tests.converter.worker_client import worker_process
 from tools.converter import keras_reader
 
@@ -266,14 +267,6 @@ class Result:
     detail: str = ""
 
 
-def _keras(version):
-    if version == "keras3":
-        import keras  # pylint: disable=import-outside-toplevel
-        return keras
-    import tf_keras  # pylint: disable=import-outside-toplevel
-    return tf_keras
-
-
 def _randomise(model, rng):
     """Seeded random weights, as training would leave them: variances positive, constraints met."""
     for variable in model.weights:
@@ -284,15 +277,6 @@ def _randomise(model, rng):
         constraint = getattr(variable, "constraint", None)
         if constraint is not None:
             variable.assign(constraint(variable))
-
-
-def _inputs(model, rng):
-    inputs = {}
-    for tensor in model.inputs:
-        name, shape = tensor.name.split(":")[0], (2, *tensor.shape[1:])
-        inputs[name] = (rng.integers(0, 20, shape) if name == "tokens"
-                        else rng.standard_normal(shape)).astype("float32")
-    return inputs
 
 
 def _predictions(model, inputs):
@@ -324,14 +308,14 @@ def _build_all(workdir, classes, results):
         configs = CASES[cls]
         for index, (config, build) in enumerate(configs):
             for version in ("keras3", "tf_keras"):
-                k = _keras(version)
+                k = keras_module(version)
                 saves = [s for s, (v, _, _) in SAVES.items() if v == version]
                 rng = np.random.default_rng(index)
                 try:
                     k.utils.set_random_seed(index)
                     model = build(k)
                     _randomise(model, rng)
-                    inputs = _inputs(model, rng)
+                    inputs = seeded_inputs(model, rng)
                     expected = _predictions(model, inputs)
                 except Exception as e:  # pylint: disable=broad-except
                     results.extend(Result(cls, config, s, f, NOT_APPLICABLE, _one_line(e))
@@ -354,7 +338,7 @@ def _build_all(workdir, classes, results):
 
 def _keras_loads(model):
     try:
-        _keras(SAVES[model.save][0]).models.load_model(str(model.path), compile=False)
+        keras_module(SAVES[model.save][0]).models.load_model(str(model.path), compile=False)
     except Exception:  # pylint: disable=broad-except
         return False
     return True

@@ -1,11 +1,11 @@
 """Keras files (.keras, .h5 from Keras 3 and tf_keras, tf_keras SavedModels) converted to graph
 models by tracing the model's call; TF.js 4.22 gives Keras's predictions."""
 
-import numpy as np
 import pytest
 import tensorflow as tf
 
 from tests.converter import tfjs
+from tests.converter.keras_support import keras_module, seeded_inputs
 
 GRAPH = "--output_format=tfjs_graph_model"
 
@@ -49,31 +49,12 @@ def _sequence(k):
                          k.layers.GlobalAveragePooling1D(), k.layers.Dense(2)], name="sequence")
 
 
-def _inputs(model):
-    """Seeded inputs for ``model``: token ids for an input named "tokens", else normal."""
-    rng = np.random.default_rng(1)
-    inputs = {}
-    for tensor in model.inputs:
-        name, shape = tensor.name.split(":")[0], (2, *tensor.shape[1:])
-        inputs[name] = (rng.integers(0, 20, shape) if name == "tokens"
-                        else rng.standard_normal(shape)).astype("float32")
-    return inputs
-
-
-def _keras(version):
-    if version == "keras3":
-        import keras  # pylint: disable=import-outside-toplevel
-        return keras
-    import tf_keras  # pylint: disable=import-outside-toplevel
-    return tf_keras
-
-
 @pytest.mark.parametrize("version,suffix,input_format", [
     ("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"), ("tf_keras", ".h5", "keras"),
     ("tf_keras", "", "keras_saved_model")])
 @pytest.mark.parametrize("build", [_functional, _conv, _sequence])
 def test_keras_model_to_graph_model_matches_keras(tmp_path, version, suffix, input_format, build):
-    k = _keras(version)
+    k = keras_module(version)
     k.utils.set_random_seed(0)
     model = build(k)
     path = tmp_path / f"model{suffix}"
@@ -81,7 +62,7 @@ def test_keras_model_to_graph_model_matches_keras(tmp_path, version, suffix, inp
         tf.saved_model.save(model, str(path))
     else:
         model.save(str(path))
-    inputs = _inputs(model)
+    inputs = seeded_inputs(model)
     expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
     tfjs.convert(path, tmp_path / "web", f"--input_format={input_format}", GRAPH)
     ran = tfjs.run(tmp_path / "web", inputs)

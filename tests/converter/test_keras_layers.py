@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests.converter import tfjs
-from tests.converter.test_keras_graph import _conv, _functional, _inputs, _keras, _sequence
+from tests.converter.keras_support import keras_module, seeded_inputs
+from tests.converter.test_keras_graph import _conv, _functional, _sequence
 from tools.converter import tfjs_translation
 
 # tf_keras's model.save to a path without a suffix writes a SavedModel with Keras metadata.
@@ -22,7 +23,7 @@ def _save(model, path):
 
 
 def _predict_both(model, path, tmp_path, *flags):
-    inputs = _inputs(model)
+    inputs = seeded_inputs(model)
     expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
     warnings = tfjs.convert(path, tmp_path / "web", *flags).stderr
     ran = tfjs.run(tmp_path / "web", inputs, layers=True)
@@ -41,7 +42,7 @@ def _keys(value):
 @pytest.mark.parametrize("version,suffix,input_format", CASES)
 @pytest.mark.parametrize("build", [_conv, _functional, _sequence])
 def test_layers_model_matches_keras(tmp_path, version, suffix, input_format, build):
-    k = _keras(version)
+    k = keras_module(version)
     k.utils.set_random_seed(0)
     model = build(k)
     path = _save(model, tmp_path / f"model{suffix}")
@@ -63,7 +64,7 @@ def test_layers_model_matches_keras(tmp_path, version, suffix, input_format, bui
 def test_weight_breaking_its_constraint_is_reported(tmp_path, version):
     """TF.js applies UnitNorm on load: an untrained kernel is changed (and said to be), a kernel
     that meets it (as training leaves it) predicts the same."""
-    k = _keras(version)
+    k = keras_module(version)
     k.utils.set_random_seed(0)
     model = k.Sequential([k.Input((4,), name="x"),
                           k.layers.Dense(3, kernel_constraint=k.constraints.UnitNorm(),
@@ -86,7 +87,7 @@ def test_weight_breaking_its_constraint_is_reported(tmp_path, version):
 def test_model_used_inside_and_outside_a_nested_model(tmp_path, version):
     """TF.js refuses such a layers model ("Duplicate weight name"): a clear error, and the graph
     model of it matches."""
-    k = _keras(version)
+    k = keras_module(version)
     k.utils.set_random_seed(0)
     a, inner_input, outer_input = k.Input((4,), name="a"), k.Input((4,)), k.Input((4,))
     inner = k.Model(inner_input, k.layers.Dense(4, activation="relu", name="dense")(inner_input),
@@ -102,13 +103,13 @@ def test_model_used_inside_and_outside_a_nested_model(tmp_path, version):
         "model and outside it); convert to a graph model (--output_format=tfjs_graph_model)\n")
     tfjs.convert(path, tmp_path / "graph", "--input_format=keras",
                  "--output_format=tfjs_graph_model")
-    inputs = _inputs(model)
+    inputs = seeded_inputs(model)
     (key, output), = tfjs.run(tmp_path / "graph", inputs)["outputs"].items()
     tfjs.assert_matches(tfjs.as_array(output), model.predict(inputs["a"], verbose=0), key)
 
 
 def test_quantised_layers_model(tmp_path):
-    k = _keras("keras3")
+    k = keras_module("keras3")
     k.utils.set_random_seed(0)
     model = _conv(k)
     path = _save(model, tmp_path / "model.keras")
@@ -129,7 +130,7 @@ def test_keras3_mobilenet_keras_file_to_layers_model(tmp_path):
 
 
 def test_layer_tfjs_lacks_is_listed_and_nothing_written(tmp_path):
-    k = _keras("keras3")
+    k = keras_module("keras3")
     model = k.Sequential([k.Input((4, 4, 4)), k.layers.GroupNormalization(2, name="groups"),
                           k.layers.Flatten()])
     path = _save(model, tmp_path / "model.keras")
@@ -140,7 +141,7 @@ def test_layer_tfjs_lacks_is_listed_and_nothing_written(tmp_path):
 
 
 def test_layer_setting_tfjs_refuses_is_an_error(tmp_path):
-    k = _keras("keras3")
+    k = keras_module("keras3")
     model = k.Sequential([k.Input((3, 2)), k.layers.GRU(4, name="recurrent")])
     path = _save(model, tmp_path / "model.keras")
     result = tfjs.convert(path, tmp_path / "out", "--input_format=keras_keras", check=False)
@@ -163,7 +164,7 @@ def test_checked_in_class_list_matches_installed_tfjs(tmp_path):
     ("keras3", _functional, ()), ("keras3", _sequence, ()), ("tf_keras", _conv, ()),
     ("keras3", _conv, ("--quantize_uint16",))])
 def test_layers_model_input_to_graph_model(tmp_path, version, build, quantize):
-    k = _keras(version)
+    k = keras_module(version)
     k.utils.set_random_seed(0)
     model = build(k)
     path = _save(model, tmp_path / ("model.keras" if version == "keras3" else "model.h5"))
@@ -171,7 +172,7 @@ def test_layers_model_input_to_graph_model(tmp_path, version, build, quantize):
         "keras_keras" if version == "keras3" else "keras"), *quantize)
     tfjs.convert(tmp_path / "layers" / "model.json", tmp_path / "graph",
                  "--input_format=tfjs_layers_model", "--output_format=tfjs_graph_model")
-    inputs = _inputs(model)
+    inputs = seeded_inputs(model)
     expected = model.predict([inputs[t.name.split(":")[0]] for t in model.inputs], verbose=0)
     ran = tfjs.run(tmp_path / "graph", inputs)
     (key, output), = ran["outputs"].items()

@@ -1,6 +1,7 @@
 """Graph optimisation for TF.js: the passes, in order (see ``passes``).
 
-Grappler simplifies the frozen graph; batch norms fold into the weights before them; constant
+Grappler simplifies the frozen graph; channels-first ops become channels-last ones between
+transposes (TF.js runs them channels-last only); batch norms fold into the weights before them; constant
 per-channel adds become BiasAdd; grappler's remapper fuses Conv2D/MatMul with their bias and
 activation, and our own pass does the same for depthwise convolutions; fusions TF.js cannot run
 are split again, activations it can fuse are fused, PReLU becomes TF.js's Prelu (fused too);
@@ -9,8 +10,8 @@ ops TF.js lacks are rewritten into ops it has; what no output needs is dropped.
 
 from typing import Sequence
 
-from tools.converter import (batch_norm, bias_add, depthwise, fused_ops, graph_pruning, op_rewrites,
-                             prelu)
+from tools.converter import (batch_norm, bias_add, depthwise, fused_ops, graph_pruning, nchw,
+                             op_rewrites, prelu)
 from tools.converter.graph_pruning import input_node_name
 from tools.converter.freezer import run_grappler
 
@@ -49,6 +50,7 @@ def passes(strip_debug_ops: bool):
     generic = (("debug_stripper",) if strip_debug_ops else ()) + _GENERIC_PASSES
     return (
         ("grappler: prune, fold constants, simplify", _grappler(generic)),
+        ("channels-first ops as channels-last", _in_place(nchw.nchw_as_nhwc)),
         ("fold batch norms", _in_place(batch_norm.decompose_batch_norms)),
         ("fold scales into weights", _in_place(batch_norm.fold_scales_into_weights)),
         ("normalise bias adds", _in_place(bias_add.normalize_bias_adds)),
