@@ -73,5 +73,5 @@ def test_missing_asset_is_named(model, tmp_path):
     (broken / "assets" / "pairs.tsv").unlink()
     result = tfjs.convert(broken, tmp_path / "out", check=False)
     assert result.returncode == 1 and not (tmp_path / "out").exists()
-    assert result.stderr == (f"tfjs_converter: error: asset {broken}/assets/pairs.tsv is missing "
-                             "(saved_model.pb lists it)\n")
+    assert result.stderr == (f"tfjs_converter: error: {broken}/assets/pairs.tsv is missing "
+                             "(an asset that saved_model.pb lists)\n")

@@ -1,7 +1,5 @@
 """Bad input fails with exit status 1, one clear line on stderr, and nothing written."""
 
-import pathlib
-
 import pytest
 import tensorflow as tf
 
@@ -35,6 +33,7 @@ def _assert_fails(tmp_path, input_path, *flags, expect):
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("tfjs_converter: error: "), lines[0]
+    assert "internal error" not in lines[0], lines[0]
     for text in expect:
         assert text in lines[0], lines[0]
     assert not out.exists()
@@ -43,22 +42,14 @@ def _assert_fails(tmp_path, input_path, *flags, expect):
 
 
 def test_missing_input(tmp_path):
-    _assert_fails(tmp_path, tmp_path / "no such model", expect=["input path does not exist",
-                                                                 "no such model"])
+    _assert_fails(tmp_path, tmp_path / "no such model",
+                  expect=[f"{tmp_path / 'no such model'} is missing (the INPUT path)"])
 
 
 def test_directory_that_is_not_a_saved_model(tmp_path):
     (tmp_path / "empty").mkdir()
     _assert_fails(tmp_path, tmp_path / "empty",
-                  expect=["is not a SavedModel", "no saved_model.pb"])
-
-
-def test_truncated_saved_model(models, tmp_path):
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    data = (pathlib.Path(models["tf2_variables"].input_path) / "saved_model.pb").read_bytes()
-    (broken / "saved_model.pb").write_bytes(data[: len(data) // 2])
-    _assert_fails(tmp_path, broken, expect=["saved_model.pb is truncated or corrupt"])
+                  expect=[f"{tmp_path / 'empty'} is not a SavedModel: it has no saved_model.pb"])
 
 
 @pytest.mark.parametrize("input_format,suffix,kind", [

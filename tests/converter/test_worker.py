@@ -134,7 +134,7 @@ def test_flags_of_a_request_do_not_carry_over(tmp_path):
 def test_a_command_leaves_absl_global_flags_alone(tmp_path):
     status, message = cli.run_command(["--quantize_uint8", "--signature_name=other",
                                        str(tmp_path / "missing"), str(tmp_path / "out")])
-    assert status == 1 and "input path does not exist" in message
+    assert status == 1 and "is missing (the INPUT path)" in message
     for name in ("quantize_uint8", "signature_name"):
         assert not flags.FLAGS[name].present and flags.FLAGS[name].value is None
 

@@ -4,29 +4,23 @@ import os
 from typing import Sequence
 
 import tensorflow as tf
-from google.protobuf import message
 from tensorflow.core.framework import graph_pb2
 
-from tools.converter import graph_pruning
+from tools.converter import graph_pruning, input_files
 from tools.converter.errors import ConversionError
 from tools.converter.graph_source import VARIABLE_OPS, GraphSource, TensorSpec
 
 
-
 def _read_graph_def(path):
-    if not os.path.exists(path):
-        raise ConversionError(f"input path does not exist: {path}")
+    input_files.require(path, "the INPUT path")
     if os.path.isdir(path):
-        raise ConversionError(
-            f"{path} is a directory; --input_format=tf_frozen_model takes a GraphDef .pb file")
-    graph_def = graph_pb2.GraphDef()
-    try:
-        with open(path, "rb") as f:
-            graph_def.ParseFromString(f.read())
-    except message.DecodeError as e:
-        raise ConversionError(f"{path} is not a binary GraphDef (truncated or corrupt): {e}") from e
+        raise input_files.wrong_format(
+            path, "a frozen GraphDef", "it is a directory (a SavedModel? use "
+            "--input_format=tf_saved_model); --input_format=tf_frozen_model takes a .pb file")
+    graph_def = input_files.parse_proto(path, graph_pb2.GraphDef(), "a frozen GraphDef")
     if not graph_def.node:
-        raise ConversionError(f"{path} is not a binary GraphDef: it holds no nodes")
+        raise input_files.wrong_format(path, "a frozen GraphDef", "it holds no nodes")
+    input_files.check_graph_version(path, graph_def.versions)
     return graph_def
 
 

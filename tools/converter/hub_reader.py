@@ -7,10 +7,14 @@ repository rule fetches the module with a sha256 and passes the directory).
 import os
 from typing import Optional, Sequence
 
-from tools.converter import saved_model_reader
+from google.protobuf import empty_pb2, unknown_fields
+
+from tools.converter import input_files, saved_model_reader
 from tools.converter.errors import ConversionError
 
 _TF1_MODULE_FILE = "tfhub_module.pb"
+# tensorflow_hub's ModuleDef: field 1 is the format, and FORMAT_V3 the only one hub reads.
+_FORMAT_FIELD, _FORMAT_V3 = 1, 3
 
 
 def local_path(handle: str) -> str:
@@ -24,10 +28,28 @@ def local_path(handle: str) -> str:
     return handle
 
 
+def _check_module_def(path):
+    """Refuses a tfhub_module.pb that is damaged or not of FORMAT_V3, as tensorflow_hub does.
+
+    The file is read field by field: newer tensorflow_hub releases no longer ship its proto.
+    """
+    module_def = input_files.parse_proto(path, empty_pb2.Empty(), "a TF-Hub ModuleDef")
+    formats = [field.data for field in unknown_fields.UnknownFieldSet(module_def)
+               if field.field_number == _FORMAT_FIELD]
+    module_format = formats[-1] if formats else 0
+    if module_format != _FORMAT_V3:
+        raise input_files.unsupported_version(
+            path, f"its ModuleDef format is {module_format!r}; only format {_FORMAT_V3} "
+            "(FORMAT_V3) can be read")
+
+
 def load(handle: str, tags: Optional[Sequence[str]], signature_name: Optional[str]):
     """Reads the hub model at ``handle`` into a GraphSource."""
     path = local_path(handle)
-    tf1_module = os.path.isfile(os.path.join(path, _TF1_MODULE_FILE))
+    module_def = os.path.join(path, _TF1_MODULE_FILE)
+    tf1_module = os.path.isfile(module_def)
+    if tf1_module:
+        _check_module_def(module_def)
     default_tags = () if tf1_module else ("serve",)
     return saved_model_reader.load(
         path, default_tags if tags is None else tags, signature_name or "default",

@@ -11,14 +11,13 @@ from typing import Dict, Iterable, Optional, Sequence
 
 import numpy as np
 from absl import logging
-from google.protobuf import message, text_format
+from google.protobuf import text_format
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
 from tensorflow.python.framework import tensor_util
-from tensorflow.python.training import py_checkpoint_reader
 
-from tools.converter import graph_pruning
-from tools.converter.errors import ConversionError
+from tools.converter import checkpoint, graph_pruning, input_files
+from tools.converter.errors import ConversionError, one_line
 from tools.converter.graph_source import VARIABLE_OPS, GraphSource, InitializerSource, TensorSpec
 
 INIT_OP_SIGNATURE = "__saved_model_init_op"
@@ -27,29 +26,30 @@ _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
 def read_saved_model_proto(path):
-    """Parses ``path``/saved_model.pb (or .pbtxt), raising one-line errors for bad inputs."""
-    if not os.path.exists(path):
-        raise ConversionError(f"input path does not exist: {path}")
+    """Parses ``path``/saved_model.pb (or .pbtxt); returns (the SavedModel, the file's path)."""
+    input_files.require(path, "the INPUT path")
     if not os.path.isdir(path):
-        raise ConversionError(f"{path} is not a SavedModel: it is a file, not a directory")
-    saved_model = saved_model_pb2.SavedModel()
+        raise input_files.wrong_format(path, "a SavedModel directory",
+                                       f"it is {input_files.file_kind(path)}")
     binary = os.path.join(path, "saved_model.pb")
     text = os.path.join(path, "saved_model.pbtxt")
-    try:
-        if os.path.exists(binary):
-            with open(binary, "rb") as f:
-                saved_model.ParseFromString(f.read())
-        elif os.path.exists(text):
+    if os.path.exists(binary):
+        name, saved_model = binary, input_files.parse_proto(
+            binary, saved_model_pb2.SavedModel(), "a SavedModel")
+    elif os.path.exists(text):
+        name, saved_model = text, saved_model_pb2.SavedModel()
+        try:
             with open(text, "r", encoding="utf-8") as f:
                 text_format.Parse(f.read(), saved_model)
-        else:
-            raise ConversionError(f"{path} is not a SavedModel: it has no saved_model.pb")
-    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
-        name = binary if os.path.exists(binary) else text
-        raise ConversionError(f"{name} is truncated or corrupt: {e}") from e
+        except (text_format.ParseError, UnicodeDecodeError) as e:
+            raise input_files.damaged(text, one_line(e)) from e
+    elif os.path.isdir(os.path.join(path, "variables")):
+        raise input_files.missing(binary, "the SavedModel's graph; its variables/ are there")
+    else:
+        raise input_files.wrong_format(path, "a SavedModel", "it has no saved_model.pb")
     if not saved_model.meta_graphs:
-        raise ConversionError(f"{path}/saved_model.pb holds no meta graph")
-    return saved_model
+        raise input_files.damaged(name, "it holds no meta graph")
+    return saved_model, name
 
 
 def select_meta_graph(saved_model, tags: Iterable[str], path: str):
@@ -103,7 +103,7 @@ def _asset_paths(path, meta_graph):
     for asset in meta_graph.asset_file_def:
         file_path = os.path.join(path, "assets", asset.filename)
         if not os.path.isfile(file_path):
-            raise ConversionError(f"asset {file_path} is missing (saved_model.pb lists it)")
+            raise input_files.missing(file_path, "an asset that saved_model.pb lists")
         assets[graph_pruning.input_node_name(asset.tensor_info.name)] = file_path
     return assets
 
@@ -152,8 +152,9 @@ def _initializer(path, meta_graph):
 def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequence[str] = (),
          fall_back_to_only: bool = False) -> GraphSource:
     """Reads the SavedModel at ``path`` into a GraphSource for the named signature."""
-    saved_model = read_saved_model_proto(path)
+    saved_model, proto_file = read_saved_model_proto(path)
     meta_graph = select_meta_graph(saved_model, tags, path)
+    input_files.check_graph_version(proto_file, meta_graph.graph_def.versions)
     signature = select_signature(meta_graph, signature_name, fallbacks, fall_back_to_only)
     inputs = _tensor_specs(signature.inputs)
     outputs = _tensor_specs(signature.outputs)
@@ -169,22 +170,12 @@ def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequenc
         initializer=_initializer(path, meta_graph))
 
 
-def _checkpoint_reader(path):
-    prefix = os.path.join(path, "variables", "variables")
-    try:
-        return py_checkpoint_reader.NewCheckpointReader(prefix)
-    except Exception as e:  # the reader raises several types for missing/corrupt files
-        raise ConversionError(
-            f"cannot read the variables of {path} ({prefix}.index): "
-            + str(e).strip().splitlines()[0]) from e
-
-
-def _object_checkpoint_keys(reader) -> Optional[Dict[int, str]]:
+def _object_checkpoint_keys(values) -> Optional[Dict[int, str]]:
     """Maps TF2 object-graph node ids to the checkpoint keys of their values (None for TF1)."""
-    if not reader.has_tensor(_OBJECT_GRAPH_KEY):
+    if not values.has(_OBJECT_GRAPH_KEY):
         return None
     graph = trackable_object_graph_pb2.TrackableObjectGraph()
-    graph.ParseFromString(reader.get_tensor(_OBJECT_GRAPH_KEY))
+    graph.ParseFromString(values.get(_OBJECT_GRAPH_KEY))
     keys = {}
     for node_id, node in enumerate(graph.nodes):
         for attribute in node.attributes:
@@ -230,8 +221,8 @@ def read_variable_values(path, meta_graph, graph_def):
     variables = [n for n in graph_def.node if n.op in VARIABLE_OPS]
     if not variables:
         return {}
-    reader = _checkpoint_reader(path)
-    object_keys = _object_checkpoint_keys(reader)
+    saved_values = checkpoint.Checkpoint(path)
+    object_keys = _object_checkpoint_keys(saved_values)
     if object_keys is not None:
         keys = _captured_variable_keys(meta_graph, graph_def, object_keys)
     else:
@@ -241,11 +232,11 @@ def read_variable_values(path, meta_graph, graph_def):
     for node in variables:
         shared_name = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
         key = keys.get(node.name) or shared_name or node.name
-        if not reader.has_tensor(key) and node.name in asset_variables:
+        if not saved_values.has(key) and node.name in asset_variables:
             values[node.name] = np.array(asset_variables[node.name].encode(), dtype=object)
             continue
-        if not reader.has_tensor(key):
+        if not saved_values.has(key):
             raise ConversionError(
                 f"variable {node.name!r} has no value in {path}/variables (checkpoint key {key!r})")
-        values[node.name] = reader.get_tensor(key)
+        values[node.name] = saved_values.get(key)
     return values

@@ -10,7 +10,7 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.python.framework import dtypes, tensor_util
 
-from tools.converter import graph_edit
+from tools.converter import graph_edit, input_files
 from tools.converter.errors import ConversionError
 from tools.converter.graph_pruning import input_node_name
 
@@ -51,7 +51,7 @@ def _read_table_file(path, node, key_dtype, value_dtype):
         with open(path, "rb") as f:
             text = f.read().decode("utf-8")
     except FileNotFoundError as e:
-        raise ConversionError(f"table file {path} (read by {node.name!r}) is missing") from e
+        raise input_files.missing(path, f"the text file {node.name!r} fills a table from") from e
     except UnicodeDecodeError as e:
         raise ConversionError(f"table file {path} is not UTF-8 text: {e}") from e
     lines = text.split("\n")
