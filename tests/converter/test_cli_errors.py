@@ -52,19 +52,6 @@ def test_directory_that_is_not_a_saved_model(tmp_path):
                   expect=[f"{tmp_path / 'empty'} is not a SavedModel: it has no saved_model.pb"])
 
 
-@pytest.mark.parametrize("input_format,suffix,kind", [
-    ("keras", ".h5", "HDF5 (.h5)"), ("keras_keras", ".keras", "Keras 3 (.keras zip)")])
-def test_truncated_keras_file_is_named_damaged(tmp_path, input_format, suffix, kind):
-    import keras  # pylint: disable=import-outside-toplevel
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    whole = tmp_path / f"whole{suffix}"
-    model.save(whole)
-    truncated = tmp_path / f"truncated{suffix}"
-    truncated.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
-    _assert_fails(tmp_path, truncated, f"--input_format={input_format}",
-                  expect=[f"{truncated} is a damaged {kind} file (truncated or corrupted): "])
-
-
 def test_unknown_tags_list_the_available_ones(models, tmp_path):
     _assert_fails(tmp_path, models["tf2_variables"].input_path, "--saved_model_tags=gpu,serve",
                   expect=["no meta graph with tags {gpu,serve}", "available tag sets: {serve}"])

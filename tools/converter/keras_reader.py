@@ -5,37 +5,13 @@ round trip, which costs the reference converter most of its 19.5 s on MobileNetV
 fetched: Keras files carry their weights.
 """
 
-import json
 import os
-import zipfile
 
 from tensorflow.python.framework import convert_to_constants
 
-from tools.converter import layers_model
+from tools.converter import input_files, keras_files, layers_model
 from tools.converter.errors import ConversionError, one_line
 from tools.converter.graph_source import GraphSource, TensorSpec
-
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_ZIP_SIGNATURE = b"PK\x03\x04"
-
-
-def _keras_major_version(path):
-    import h5py  # pylint: disable=import-outside-toplevel
-    with h5py.File(path, "r") as f:
-        version = f.attrs.get("keras_version", "")
-    return (version.decode() if isinstance(version, bytes) else str(version)).split(".")[0]
-
-
-def _model_config(path, input_format):
-    """The model's config as saved (a dict), read without rebuilding the model."""
-    if input_format == "keras_keras":
-        with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read("config.json"))
-    import h5py  # pylint: disable=import-outside-toplevel
-    with h5py.File(path, "r") as f:
-        config = f.attrs.get("model_config")
-    return json.loads(config) if config is not None else {}
-
 
 def custom_layers(config, known_classes):
     """The (class, name) of layers that are not Keras's own, in config order."""
@@ -63,30 +39,21 @@ def keras_of(model):
 
 def load_model(path: str, input_format: str):
     """Loads the Keras model at ``path`` with the Keras that wrote it (tf_keras or Keras 3)."""
-    if not os.path.exists(path):
-        raise ConversionError(f"input path does not exist: {path}")
+    input_files.require(path, "the INPUT path")
     if input_format == "keras_saved_model":
+        keras_files.check_saved_model(path)
         import tf_keras  # pylint: disable=import-outside-toplevel
         try:
             return tf_keras.models.load_model(path, compile=False)
         except (ValueError, OSError, KeyError) as e:
             raise ConversionError(f"tf_keras cannot load {path}: {one_line(e)}") from e
     if os.path.isdir(path):
-        raise ConversionError(f"{path} is a directory; --input_format={input_format} takes a "
-                              "Keras file (--input_format=keras_saved_model takes a directory)")
-    with open(path, "rb") as f:
-        magic = f.read(8)
-    expected = _HDF5_SIGNATURE if input_format == "keras" else _ZIP_SIGNATURE
-    if not magic.startswith(expected):
-        kind = "an HDF5 (.h5)" if input_format == "keras" else "a Keras 3 (.keras zip)"
-        raise ConversionError(f"{path} is not {kind} file")
-    try:
-        major = _keras_major_version(path) if input_format == "keras" else "3"
-        config = _model_config(path, input_format)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        kind = "HDF5 (.h5)" if input_format == "keras" else "Keras 3 (.keras zip)"
-        raise ConversionError(f"{path} is a damaged {kind} file (truncated or corrupted): "
-                              f"{one_line(e)}") from e
+        raise input_files.wrong_format(path, "a Keras file", "it is a directory (a tf_keras "
+                                       "SavedModel? use --input_format=keras_saved_model)")
+    if input_format == "keras":
+        major, config = keras_files.read_h5(path)
+    else:
+        major, config = "3", keras_files.read_keras_zip(path)
     if major != "3":
         import tf_keras as keras  # pylint: disable=import-outside-toplevel
     else:

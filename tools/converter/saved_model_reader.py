@@ -96,7 +96,7 @@ def _tensor_specs(tensor_infos):
     return specs
 
 
-def _asset_paths(path, meta_graph):
+def asset_paths(path, meta_graph):
     """{name of the node that holds an asset's path: the asset file's path}; a missing asset
     file is an error."""
     assets = {}
@@ -145,7 +145,7 @@ def _initializer(path, meta_graph):
         return None
     graph_def = graph_pruning.prune(meta_graph.graph_def, fetch)
     values = read_variable_values(path, meta_graph, graph_def)
-    _asset_constants(graph_def, _asset_paths(path, meta_graph))
+    _asset_constants(graph_def, asset_paths(path, meta_graph))
     return InitializerSource(graph_def, values, fetch)
 
 
@@ -209,7 +209,7 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
 def _asset_variables(path, meta_graph):
     """{variable node: asset path} for the variables the init op assigns an asset's path: TF2
     keeps a tf.saved_model.Asset's path in a variable that is not in the checkpoint."""
-    assets = _asset_paths(path, meta_graph)
+    assets = asset_paths(path, meta_graph)
     return {graph_pruning.input_node_name(n.input[0]): assets[graph_pruning.input_node_name(
         n.input[1])] for n in meta_graph.graph_def.node
             if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
