@@ -1,6 +1,5 @@
-"""Every input format but TF.js layers models, with one of its files truncated, corrupted or
-missing (or of another format or version), fails with one line that names the file and the
-cause, never an internal error."""
+"""Every input format, with one of its files truncated, corrupted or missing (or of another format
+or version), fails with one line that names the file and the cause, never an internal error."""
 
 import dataclasses
 import pathlib
@@ -16,6 +15,8 @@ import tf_keras
 
 from tests.converter import model_zoo
 from tests.converter.test_cli_errors import _assert_fails
+from tools.converter import conversion
+from tools.converter.options import ConversionOptions
 
 MISSING = "is missing"
 DAMAGED = "is truncated or corrupted"
@@ -102,6 +103,9 @@ def models(tmp_path_factory):
              for name in ("tf2_variables", "frozen_graph", "hub_tf1_module")}
     built["asset_saved_model"] = _asset_saved_model(workdir)
     built.update(_keras_models(workdir))
+    built["layers_model"] = workdir / "layers_model"
+    conversion.convert(ConversionOptions(str(built["keras3.keras"]), str(built["layers_model"]),
+                                         input_format="keras_keras"))
     return built
 
 
@@ -142,7 +146,8 @@ def _keras_models(workdir):
 @dataclasses.dataclass(frozen=True)
 class Case:
     """``damage`` applied to ``file`` (relative to a copy of model ``model``; "" for the model
-    itself) must give ``cause`` naming ``named`` (default: the damaged file), and ``also``."""
+    itself) must give ``cause`` naming ``named`` (default: the damaged file), and ``also``.
+    ``input`` is what the converter is given, relative to the copy."""
 
     model: str
     flags: Tuple[str, ...]
@@ -151,6 +156,7 @@ class Case:
     cause: str
     named: Optional[str] = None
     also: Tuple[str, ...] = ()
+    input: str = ""
 
 
 SAVED_MODEL = ("--input_format=tf_saved_model",)
@@ -158,6 +164,7 @@ FROZEN = ("--input_format=tf_frozen_model", "--output_node_names=output")
 KERAS = ("--input_format=keras",)
 KERAS_ZIP = ("--input_format=keras_keras",)
 KERAS_SAVED_MODEL = ("--input_format=keras_saved_model",)
+LAYERS = ("--input_format=tfjs_layers_model", "--output_format=tfjs_graph_model")
 HUB = ("--input_format=tf_hub",)
 
 CASES = {
@@ -204,6 +211,12 @@ CASES = {
                                                  "keras_metadata.pb", _truncate, DAMAGED),
     "keras_saved_model-data-corrupted": Case("tf_keras_saved_model", KERAS_SAVED_MODEL, DATA,
                                              _corrupt, DAMAGED),
+    "layers-model_json-truncated": Case("layers_model", LAYERS, "model.json", _truncate, DAMAGED,
+                                        input="model.json"),
+    "layers-shard-truncated": Case("layers_model", LAYERS, "group1-shard1of1.bin", _truncate,
+                                   DAMAGED, input="model.json"),
+    "layers-shard-missing": Case("layers_model", LAYERS, "group1-shard1of1.bin", _remove,
+                                 MISSING, input="model.json"),
     "hub-module_def-truncated": Case("hub_tf1_module", HUB, "tfhub_module.pb", _truncate,
                                      DAMAGED),
     "hub-module_def-newer-format": Case("hub_tf1_module", HUB, "tfhub_module.pb", _module_format,
@@ -222,5 +235,5 @@ def test_damaged_input_is_named_with_its_cause(models, tmp_path, name):
         shutil.copy(source, copy)
     case.damage(copy / case.file if case.file else copy)
     named = copy / (case.named if case.named is not None else case.file)
-    _assert_fails(tmp_path, copy, *case.flags,
+    _assert_fails(tmp_path, copy / case.input, *case.flags,
                   expect=[f"{named} {case.cause}", *case.also])

@@ -5,7 +5,7 @@ import inspect
 import json
 import os
 
-from tools.converter import weights
+from tools.converter import input_files, weights
 from tools.converter.errors import ConversionError, one_line
 from tools.converter.layers_model import weight_names
 
@@ -44,20 +44,30 @@ def _only_known_arguments(tf_keras, value):
     return value
 
 
+def _read_model_json(path):
+    input_files.require(path, "the model.json of the TF.js layers model to read")
+    try:
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+    except ValueError as e:
+        kind = input_files.signature_kind(path)
+        if kind:
+            raise input_files.wrong_format(path, "a TF.js model.json", f"it is {kind}") from e
+        raise input_files.damaged(path, f"it is not JSON: {one_line(e)}") from e
+    except OSError as e:
+        raise ConversionError(f"cannot read {path}: {e.strerror}") from e
+    model_format = document.get("format") if isinstance(document, dict) else None
+    if model_format != "layers-model":
+        raise input_files.wrong_format(path, "a TF.js layers model",
+                                       f"its format is {model_format!r}, not 'layers-model'")
+    return document
+
+
 def load(path: str):
     """Returns the tf_keras model that ``path`` (a layers-model model.json) describes."""
     if os.path.isdir(path):
         path = os.path.join(path, "model.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            document = json.load(f)
-    except OSError as e:
-        raise ConversionError(f"cannot read {path}: {e.strerror}") from e
-    except ValueError as e:
-        raise ConversionError(f"{path} is not JSON: {e}") from e
-    if document.get("format") != "layers-model":
-        raise ConversionError(f"{path} is not a TF.js layers model (format: "
-                              f"{document.get('format')!r})")
+    document = _read_model_json(path)
     import tf_keras  # pylint: disable=import-outside-toplevel
     try:
         config = _only_known_arguments(tf_keras, document["modelTopology"]["model_config"])
@@ -65,7 +75,7 @@ def load(path: str):
     except (ValueError, TypeError, KeyError) as e:
         raise ConversionError(
             f"tf_keras cannot rebuild the model of {path}: {one_line(e)}") from e
-    values = weights.read_manifest(document["weightsManifest"], os.path.dirname(path))
+    values = weights.read_manifest(document.get("weightsManifest", []), os.path.dirname(path))
     for variable, name in weight_names(model, keras3=False):
         if name not in values:
             raise ConversionError(f"{path} has no weight {name!r}")

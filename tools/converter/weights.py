@@ -8,6 +8,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 from tensorflow.python.framework import tensor_util
 
+from tools.converter import input_files
 from tools.converter.errors import ConversionError
 
 # Tensor value fields of a Const node; their content moves to the shards.
@@ -199,44 +200,64 @@ def build_manifest(weights: Sequence[Weight], quantize, shard_size: int,
     return manifest, files
 
 
-def _decode(entry, data: bytes):
-    """The array an encoded weight's bytes hold, dequantised as TF.js does."""
+def _decode(entry, data: bytes, offset: int):
+    """The array an encoded weight's bytes at ``offset`` hold, dequantised as TF.js does, and the
+    offset after them; None when ``data`` ends before the weight does."""
     shape = entry["shape"]
+    count = int(np.prod(shape))
     quantization = entry.get("quantization")
     if entry["dtype"] == "string":
-        values, offset = [], 0
-        for _ in range(int(np.prod(shape))):
+        values = []
+        for _ in range(count):
+            if offset + 4 > len(data):
+                return None
             length = int(np.frombuffer(data, "<u4", 1, offset)[0])
+            if offset + 4 + length > len(data):
+                return None
             values.append(data[offset + 4:offset + 4 + length])
             offset += 4 + length
         return np.array(values, dtype=object).reshape(shape), offset
     if quantization:
         stored = np.dtype({"float16": "<f2", "uint8": "u1", "uint16": "<u2"}[quantization["dtype"]])
-        count = int(np.prod(shape))
-        raw = np.frombuffer(data, stored, count)
-        value = raw.astype(np.float32) if quantization["dtype"] == "float16" else (
-            raw * quantization["scale"] + quantization["min"]).astype(np.float32)
-        return value.reshape(shape), count * stored.itemsize
-    dtype = np.dtype({"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[
-        entry["dtype"]])
-    count = int(np.prod(shape))
-    return np.frombuffer(data, dtype, count).reshape(shape).copy(), count * dtype.itemsize
+    else:
+        stored = np.dtype({"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[
+            entry["dtype"]])
+    end = offset + count * stored.itemsize
+    if end > len(data):
+        return None
+    raw = np.frombuffer(data, stored, count, offset)
+    if not quantization:
+        value = raw.copy()
+    elif quantization["dtype"] == "float16":
+        value = raw.astype(np.float32)
+    else:
+        value = (raw * quantization["scale"] + quantization["min"]).astype(np.float32)
+    return value.reshape(shape), end
+
+
+def _read_weight_file(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError as e:
+        raise input_files.missing(path, "a weight file of the model's manifest") from e
+    except OSError as e:
+        raise ConversionError(f"cannot read {path}: {e.strerror}") from e
 
 
 def read_manifest(weights_manifest, directory):
     """{name: array} for a weights manifest whose shard files are in ``directory``."""
     values = {}
     for group in weights_manifest:
-        data = b""
-        for path in group["paths"]:
-            try:
-                with open(os.path.join(directory, path), "rb") as f:
-                    data += f.read()
-            except OSError as e:
-                raise ConversionError(f"weight file {path} of the manifest: {e.strerror}") from e
+        paths = [os.path.join(directory, path) for path in group["paths"]]
+        # TF.js reads a group's files as one run of bytes: which one is short cannot be told.
+        data = b"".join(_read_weight_file(path) for path in paths)
         offset = 0
         for entry in group["weights"]:
-            value, size = _decode(entry, data[offset:])
-            values[entry["name"]] = value
-            offset += size
+            decoded = _decode(entry, data, offset)
+            if decoded is None:
+                raise input_files.damaged(
+                    " + ".join(paths), f"its {len(data)} bytes end inside weight "
+                    f"{entry['name']!r}, which starts at byte {offset}")
+            values[entry["name"]], offset = decoded
     return values
