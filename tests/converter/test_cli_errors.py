@@ -141,3 +141,4 @@ def test_one_line_keeps_what_an_introducing_line_introduces():
         "<Dense name=dense>: Layer 'dense' expected 2 variables")
     assert errors.one_line(ValueError("first\nsecond")) == "first"
     assert errors.one_line(KeyError()) == "KeyError"
+    assert errors.one_line(KeyError("Unable to open object")) == "Unable to open object"
