@@ -422,7 +422,8 @@ def table(results):
     columns = [(save, f) for save in SAVES for f in FORMATS]
     lines = ["| class | " + " | ".join(f"{s} → {f}" for s, f in columns) + " |",
              "|---" * (len(columns) + 1) + "|"]
-    for cls in dict.fromkeys(r.cls for r in results):
+    swept = {r.cls for r in results}
+    for cls in (c for c in CASES if c in swept):
         cells = []
         for save, output_format in columns:
             outcomes = [r.outcome for r in results
