@@ -35,8 +35,7 @@ def tfjs_classes():
 
 def tfjs_activation_name(identifier):
     """The activation TF.js looks up for a config string: it camel-cases every config string."""
-    return re.sub(r"_+(\w|$)", lambda m: m.group(1).upper(), identifier) if "_" in identifier \
-        else identifier
+    return re.sub(r"_+(\w|$)", lambda m: m.group(1).upper(), identifier)
 
 
 def config_objects(config):
