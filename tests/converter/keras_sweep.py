@@ -19,6 +19,7 @@ from tests.converter import tfjs
 from tests.converter.keras_support import keras_module, seeded_inputs
 from tests.converter.worker_client import worker_process
 from tools.converter import keras_reader
+from tools.converter.errors import one_line
 
 SAVES = {  # name: (Keras, file suffix, --input_format)
     "keras3 .keras": ("keras3", ".keras", "keras_keras"),
@@ -296,8 +297,8 @@ class _Model:
     output_names: list
 
 
-def _one_line(error):
-    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+def _described(error):
+    return f"{type(error).__name__}: {one_line(error)}"
 
 
 def _build_all(workdir, classes, results):
@@ -318,7 +319,7 @@ def _build_all(workdir, classes, results):
                     inputs = seeded_inputs(model, rng)
                     expected = _predictions(model, inputs)
                 except Exception as e:  # pylint: disable=broad-except
-                    results.extend(Result(cls, config, s, f, NOT_APPLICABLE, _one_line(e))
+                    results.extend(Result(cls, config, s, f, NOT_APPLICABLE, _described(e))
                                    for s in saves for f in FORMATS)
                     continue
                 for save in saves:
@@ -328,7 +329,7 @@ def _build_all(workdir, classes, results):
                         model.save(str(path))
                     except Exception as e:  # pylint: disable=broad-except
                         results.extend(Result(cls, config, save, f, NOT_APPLICABLE,
-                                              f"Keras cannot save it: {_one_line(e)}")
+                                              f"Keras cannot save it: {_described(e)}")
                                        for f in FORMATS)
                         continue
                     built.append(_Model(cls, config, save, path, inputs, expected,
@@ -403,11 +404,9 @@ def run(workdir, classes=tuple(CASES)):
         if response["exitCode"] != 0:
             results.append(_outcome(model, output_format, response))
             continue
-        request = {"inputs": {k: tfjs.js_spec(v) for k, v in model.inputs.items()},
-                   "layers": output_format == "layers"}
-        if output_format == "graph":
-            request["outputs"] = model.output_names
-        jobs.append({"dir": str(out), "request": request})
+        jobs.append({"dir": str(out), "request": tfjs.request(
+            model.inputs, model.output_names if output_format == "graph" else None,
+            layers=output_format == "layers")})
         pending.append((model, output_format))
     for (model, output_format), ran in zip(pending, tfjs.run_many(jobs)):
         difference = _compare(model.expected, ran)

@@ -23,7 +23,7 @@ def convert(input_path, output_dir, *flags, check=True, cwd=REPO_ROOT):
     return result
 
 
-def js_spec(value: np.ndarray):
+def _js_spec(value: np.ndarray):
     """A numpy array as the runner's {dtype, shape, values}."""
     value = np.asarray(value)
     if value.dtype == object or value.dtype.kind in "SU":
@@ -33,39 +33,42 @@ def js_spec(value: np.ndarray):
     return {"dtype": dtype, "shape": list(value.shape), "values": value.reshape(-1).tolist()}
 
 
+def request(inputs, outputs=None, predict=False, backend="cpu", layers=False):
+    """The runner's REQUEST for ``inputs`` ({name: array}); see run_graph_model.js."""
+    built = {"inputs": {k: _js_spec(v) for k, v in inputs.items()}, "predict": predict,
+             "backend": backend, "layers": layers}
+    if outputs is not None:
+        built["outputs"] = list(outputs)
+    return built
+
+
+def _node_runner(arguments, payload, failure):
+    """Runs run_graph_model.js with ARGUMENTS, then the files it reads PAYLOAD from and writes
+    its answer to; returns the answer, or raises AssertionError(FAILURE + Node's stderr)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        payload_file, answer_file = pathlib.Path(tmp, "in.json"), pathlib.Path(tmp, "out.json")
+        payload_file.write_text(json.dumps(payload))
+        proc = subprocess.run(
+            ["node", str(JS_DIR / "run_graph_model.js"), *arguments, str(payload_file),
+             str(answer_file)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise AssertionError(f"{failure}: {proc.stderr}")
+        return json.loads(answer_file.read_text())
+
+
 def run(model_dir, inputs, outputs=None, predict=False, backend="cpu", layers=False):
     """Loads ``model_dir`` with @tensorflow/tfjs in Node and runs it on ``inputs``.
 
     Returns the runner's JSON: ``mode`` (execute or executeAsync) and ``outputs``.
     """
-    request = {"inputs": {k: js_spec(v) for k, v in inputs.items()}, "predict": predict,
-               "backend": backend, "layers": layers}
-    if outputs is not None:
-        request["outputs"] = list(outputs)
-    with tempfile.TemporaryDirectory() as tmp:
-        request_file = pathlib.Path(tmp, "request.json")
-        result_file = pathlib.Path(tmp, "result.json")
-        request_file.write_text(json.dumps(request))
-        proc = subprocess.run(
-            ["node", str(JS_DIR / "run_graph_model.js"), str(model_dir), str(request_file),
-             str(result_file)], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise AssertionError(f"TF.js failed on {model_dir}: {proc.stderr}")
-        return json.loads(result_file.read_text())
+    return _node_runner([str(model_dir)], request(inputs, outputs, predict, backend, layers),
+                        f"TF.js failed on {model_dir}")
 
 
 def run_many(jobs):
     """Runs many models in one Node process: ``jobs`` is [{"dir", "request"}] with requests as
-    ``run`` builds them. Returns, per job, the runner's JSON or {"error": TF.js's message}."""
-    with tempfile.TemporaryDirectory() as tmp:
-        jobs_file, results_file = pathlib.Path(tmp, "jobs.json"), pathlib.Path(tmp, "results.json")
-        jobs_file.write_text(json.dumps(jobs))
-        proc = subprocess.run(
-            ["node", str(JS_DIR / "run_graph_model.js"), "--batch", str(jobs_file),
-             str(results_file)], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise AssertionError(f"TF.js batch failed: {proc.stderr}")
-        return json.loads(results_file.read_text())
+    ``request`` builds them. Returns, per job, the runner's JSON or {"error": TF.js's message}."""
+    return _node_runner(["--batch"], jobs, "TF.js batch failed")
 
 
 def as_array(output):

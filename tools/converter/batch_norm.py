@@ -22,8 +22,7 @@ def decompose_batch_norms(graph_def):
     """Rewrites inference FusedBatchNorm nodes with constant statistics as Mul + AddV2."""
     nodes = {n.name: n for n in graph_def.node}
     readers = graph_edit.consumers(graph_def)
-    other_outputs_read = {input_node_name(t) for n in graph_def.node for t in n.input
-                          if not t.startswith("^") and graph_edit.output_index(t) > 0}
+    other_outputs_read = graph_edit.nodes_with_other_outputs_read(graph_def)
     for node in list(graph_def.node):
         if (node.op not in _BATCH_NORMS or node.attr["is_training"].b
                 or node.attr["data_format"].s not in (b"", b"NHWC")

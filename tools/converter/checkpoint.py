@@ -25,7 +25,8 @@ class Checkpoint:
     """
 
     def __init__(self, saved_model_dir):
-        self._prefix = os.path.join(saved_model_dir, "variables", "variables")
+        self.directory = os.path.join(saved_model_dir, "variables")
+        self._prefix = os.path.join(self.directory, "variables")
         index = self._prefix + ".index"
         if not os.path.isfile(index):
             raise input_files.missing(index, "the index of the SavedModel's variables")

@@ -54,6 +54,21 @@ def output_index(tensor):
     return int(index) if index else 0
 
 
+def nodes_with_other_outputs_read(graph_def):
+    """Names of the nodes some node reads an output other than output 0 of."""
+    return {input_node_name(t) for n in graph_def.node for t in n.input
+            if not t.startswith("^") and output_index(t) > 0}
+
+
+def behind_identities(nodes, tensor):
+    """The node that ``tensor`` comes from once Identity nodes are passed (``nodes``: by name),
+    or None."""
+    node = nodes.get(input_node_name(tensor))
+    while node is not None and node.op == "Identity":
+        node = nodes.get(input_node_name(node.input[0]))
+    return node
+
+
 def reroute(graph_def, old, new):
     """Makes every reader of node ``old`` (output 0) read node ``new`` instead."""
     for node in graph_def.node:

@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2, types_pb2
 
-from tools.converter import graph_pruning, signature
+from tools.converter import graph_edit, graph_pruning, signature
 from tools.converter.graph_source import TensorSpec
 
 TABLE_OPS = ("HashTable", "HashTableV2", "MutableHashTable", "MutableHashTableV2")
@@ -39,9 +39,7 @@ def _table_users(initializer):
     nodes = {n.name: n for n in initializer.node}
 
     def table_behind(tensor):
-        node = nodes.get(graph_pruning.input_node_name(tensor))
-        while node is not None and node.op == "Identity":
-            node = nodes.get(graph_pruning.input_node_name(node.input[0]))
+        node = graph_edit.behind_identities(nodes, tensor)
         return node.name if node is not None and node.op in TABLE_OPS else None
 
     users = {}

@@ -12,8 +12,8 @@ import numpy as np
 from absl import logging
 
 from tools.converter.errors import ConversionError
-from tools.converter.tfjs_translation import (check_settings, config_objects, table,
-                                              tfjs_classes, translate)
+from tools.converter.tfjs_translation import (check_settings, config_objects, settings_of,
+                                              table, tfjs_classes, translate)
 from tools.converter.weights import to_tfjs_dtype
 
 FORMAT = "layers-model"
@@ -143,16 +143,12 @@ def keras3_to_keras2(value, key=None):
     return result
 
 
-def _settings_of(obj):
-    return obj["config"] if isinstance(obj.get("config"), dict) else {}
-
-
 def check_supported(model_config):
     """Raises ConversionError listing every class TF.js cannot deserialise (with its layer)."""
     known = tfjs_classes()
     missing = []
     for obj in config_objects(model_config):
-        entry = (obj["class_name"], _settings_of(obj).get("name", ""))
+        entry = (obj["class_name"], settings_of(obj).get("name", ""))
         if entry[0] not in known and entry not in missing:
             missing.append(entry)
     if missing:
@@ -164,7 +160,7 @@ def _drop_activity_regularizers(config):
     """TF.js 4.22 cannot build a layer that has an activity regularizer (NotImplementedError at
     load). It only adds a training loss, so it is dropped, with a warning."""
     for obj in config_objects(config):
-        settings = _settings_of(obj)
+        settings = settings_of(obj)
         if settings.get("activity_regularizer") is not None:
             settings["activity_regularizer"] = None
             logging.warning("layer %r: activity regularizer dropped; TensorFlow.js 4.22 cannot "

@@ -27,8 +27,7 @@ def _transpose(graph_def, name, tensor, permutation, dtype):
 
 def nchw_as_nhwc(graph_def):
     """Rewrites, in place, every NCHW op TF.js would run as NHWC. Returns how many."""
-    other_outputs_read = {t.split(":")[0] for n in graph_def.node for t in n.input
-                          if not t.startswith("^") and graph_edit.output_index(t) > 0}
+    other_outputs_read = graph_edit.nodes_with_other_outputs_read(graph_def)
     rewritten = 0
     for node in list(graph_def.node):
         if (node.op not in _OPS or node.attr["data_format"].s != b"NCHW"

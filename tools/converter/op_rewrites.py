@@ -99,13 +99,11 @@ def _add_node(graph_def, base, op, inputs, dtype):
 
 
 def _rewrite_training_batch_norm(graph_def, node):
-    other_outputs_read = any(
-        graph_edit.output_index(t) > 0 and t.split(":")[0] == node.name
-        for n in graph_def.node for t in n.input if not t.startswith("^"))
     data_format = node.attr["data_format"].s or b"NHWC"
-    if (not node.attr["is_training"].b or other_outputs_read
+    if (not node.attr["is_training"].b
             or node.attr["T"].type != dtypes.float32.as_datatype_enum
-            or data_format not in (b"NHWC", b"NCHW")):
+            or data_format not in (b"NHWC", b"NCHW")
+            or node.name in graph_edit.nodes_with_other_outputs_read(graph_def)):
         return False
     x, scale, offset = node.input[:3]
     dtype, name = node.attr["T"].type, node.name

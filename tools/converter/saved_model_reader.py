@@ -6,6 +6,7 @@ the reference converter's time goes, and it keeps loading independent of the Pyt
 wrote the model.
 """
 
+import functools
 import os
 from typing import Dict, Iterable, Optional, Sequence
 
@@ -129,7 +130,7 @@ def _asset_constants(graph_def, assets):
                 tensor_util.make_tensor_proto(assets[name].encode()))
 
 
-def _initializer(path, meta_graph):
+def _initializer(meta_graph, saved_values, assets):
     """The graph of the model's init op (TF2 signature or TF1 collection), if it has one, with
     the paths of the model's assets in it."""
     fetch = []
@@ -144,8 +145,8 @@ def _initializer(path, meta_graph):
     if not fetch:
         return None
     graph_def = graph_pruning.prune(meta_graph.graph_def, fetch)
-    values = read_variable_values(path, meta_graph, graph_def)
-    _asset_constants(graph_def, asset_paths(path, meta_graph))
+    values = read_variable_values(meta_graph, graph_def, saved_values, assets)
+    _asset_constants(graph_def, assets)
     return InitializerSource(graph_def, values, fetch)
 
 
@@ -163,11 +164,14 @@ def load(path: str, tags: Sequence[str], signature_name: str, fallbacks: Sequenc
             s.node_name for s in list(outputs.values()) + list(inputs.values())])
     except KeyError as e:
         raise ConversionError(f"{path}: the signature names node {e}, which the graph lacks") from e
-    values = read_variable_values(path, meta_graph, graph_def)
+    # The checkpoint is opened once, and only if a graph has variables.
+    saved_values = functools.cache(lambda: checkpoint.Checkpoint(path))
+    assets = asset_paths(path, meta_graph)
+    values = read_variable_values(meta_graph, graph_def, saved_values, assets)
     return GraphSource(
         graph_def=graph_def, inputs=inputs, outputs=outputs, variable_values=values,
         tf_version=meta_graph.meta_info_def.tensorflow_version,
-        initializer=_initializer(path, meta_graph))
+        initializer=_initializer(meta_graph, saved_values, assets))
 
 
 def _object_checkpoint_keys(values) -> Optional[Dict[int, str]]:
@@ -206,29 +210,30 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
     return keys
 
 
-def _asset_variables(path, meta_graph):
+def _asset_variables(meta_graph, assets):
     """{variable node: asset path} for the variables the init op assigns an asset's path: TF2
     keeps a tf.saved_model.Asset's path in a variable that is not in the checkpoint."""
-    assets = asset_paths(path, meta_graph)
     return {graph_pruning.input_node_name(n.input[0]): assets[graph_pruning.input_node_name(
         n.input[1])] for n in meta_graph.graph_def.node
             if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
             and graph_pruning.input_node_name(n.input[1]) in assets}
 
 
-def read_variable_values(path, meta_graph, graph_def):
-    """Returns {variable node name: value} for the variable nodes left in ``graph_def``."""
+def read_variable_values(meta_graph, graph_def, saved_values, assets):
+    """Returns {variable node name: value} for the variable nodes left in ``graph_def``:
+    from the checkpoint ``saved_values()`` opens, or the path of the asset (of ``assets``,
+    ``asset_paths``) the init op assigns them."""
     variables = [n for n in graph_def.node if n.op in VARIABLE_OPS]
     if not variables:
         return {}
-    saved_values = checkpoint.Checkpoint(path)
+    saved_values = saved_values()
     object_keys = _object_checkpoint_keys(saved_values)
     if object_keys is not None:
         keys = _captured_variable_keys(meta_graph, graph_def, object_keys)
     else:
         keys = {}
     values = {}
-    asset_variables = _asset_variables(path, meta_graph)
+    asset_variables = _asset_variables(meta_graph, assets)
     for node in variables:
         shared_name = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
         key = keys.get(node.name) or shared_name or node.name
@@ -237,6 +242,7 @@ def read_variable_values(path, meta_graph, graph_def):
             continue
         if not saved_values.has(key):
             raise ConversionError(
-                f"variable {node.name!r} has no value in {path}/variables (checkpoint key {key!r})")
+                f"variable {node.name!r} has no value in {saved_values.directory} (checkpoint key "
+                f"{key!r})")
         values[node.name] = saved_values.get(key)
     return values

@@ -12,17 +12,9 @@ from tensorflow.python.framework import dtypes, tensor_util
 
 from tools.converter import graph_edit, input_files
 from tools.converter.errors import ConversionError
-from tools.converter.graph_pruning import input_node_name
 
 _TEXT_FILE_OPS = ("InitializeTableFromTextFile", "InitializeTableFromTextFileV2")
 _WHOLE_LINE, _LINE_NUMBER = -2, -1
-
-
-def _behind_identities(nodes, tensor):
-    node = nodes.get(input_node_name(tensor))
-    while node is not None and node.op == "Identity":
-        node = nodes.get(input_node_name(node.input[0]))
-    return node
 
 
 def _column(lines, fields, index, dtype, path):
@@ -80,8 +72,8 @@ def import_text_file_tables(graph_def):
     for node in list(graph_def.node):
         if node.op not in _TEXT_FILE_OPS:
             continue
-        table = _behind_identities(nodes, node.input[0])
-        filename_node = _behind_identities(nodes, node.input[1])
+        table = graph_edit.behind_identities(nodes, node.input[0])
+        filename_node = graph_edit.behind_identities(nodes, node.input[1])
         filename = graph_edit.const_value(filename_node)
         if table is None or filename is None:
             continue

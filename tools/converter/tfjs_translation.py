@@ -50,7 +50,8 @@ def config_objects(config):
             yield from config_objects(value)
 
 
-def _settings(obj):
+def settings_of(obj):
+    """The config dict of a serialised object, or {} (a string config, such as a function's)."""
     return obj["config"] if isinstance(obj.get("config"), dict) else {}
 
 
@@ -78,7 +79,7 @@ def translate(model_config, keras3: bool):
     replaced layers, dropped fields, activations under TF.js's names."""
     entries = table()
     for obj in config_objects(model_config):
-        settings = _settings(obj)
+        settings = settings_of(obj)
         renamed = entries["classes_renamed"].get(obj["class_name"])
         if renamed:
             obj["class_name"] = renamed["class_name"]
@@ -113,7 +114,7 @@ def check_settings(model_config, input_ranks):
     """Raises ConversionError for the first layer whose class or setting TF.js 4.22 cannot
     honour (the table's "unsupported" list). ``input_ranks``: layer name -> its input's rank."""
     for obj in config_objects(model_config):
-        settings = _settings(obj)
+        settings = settings_of(obj)
         name = settings.get("name", "")
         for rule in table()["unsupported"]:
             if obj["class_name"] != rule["class"]:
