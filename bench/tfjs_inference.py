@@ -66,7 +66,7 @@ def _static_figures(model_dir):
 def _predict(model_dir, backend):
     """Median and p90 milliseconds of FLAGS.runs predictions, from bench/tfjs_predict.js."""
     out = _run(["node", os.path.join(REPO_ROOT, "bench", "tfjs_predict.js"), model_dir, backend,
-                str(FLAGS.runs)], NODE_PATH=os.path.join(REPO_ROOT, "tests", "js", "node_modules"))
+                str(FLAGS.runs)], NODE_PATH=os.path.join(REPO_ROOT, "tools", "js", "node_modules"))
     return json.loads(out.splitlines()[-1])
 
 

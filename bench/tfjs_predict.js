@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Times predictions of a converted graph model with @tensorflow/tfjs 4.22 in Node.
-// usage: NODE_PATH=tests/js/node_modules node bench/tfjs_predict.js MODEL_DIR BACKEND RUNS
+// usage: NODE_PATH=tools/js/node_modules node bench/tfjs_predict.js MODEL_DIR BACKEND RUNS
 // BACKEND is 'cpu' or 'wasm'. The input is ones of each signature input's shape (-1 -> 1);
 // after two warm-up runs, RUNS predictions are timed, each until its outputs' data() resolves.
 // Prints one JSON line: {"backend", "median_ms", "p90_ms", "runs"}.
 'use strict';
-const {tf, setBackend, loadGraphModel, run} = require('../tests/js/graph_model_io');
+const {tf, setBackend, loadGraphModel, run} = require('../tools/js/graph_model_io');
 
 /** Runs the model once and waits for every output's values; returns the milliseconds taken. */
 async function timeOne(model, inputs) {

@@ -10,6 +10,7 @@ import numpy as np
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 JS_DIR = REPO_ROOT / "tests" / "js"
+NODE_MODULES = REPO_ROOT / "tools" / "js" / "node_modules"  # the pinned TF.js
 
 
 def convert(input_path, output_dir, *flags, check=True, cwd=REPO_ROOT):

@@ -38,7 +38,7 @@ e2e_model = rule(
 def tfjs_model_test(name, model, expected_from, rtol = "1e-5", atol = "1e-6", **kwargs):
     """A test that TF.js runs `model` and matches the expected outputs of `expected_from`."""
     native.filegroup(name = name + "_expected", srcs = [expected_from], output_group = "expected")
-    bundle = "@tfjs_npm//:node_modules/@tensorflow/tfjs/dist/tf.min.js"
+    bundle = str(Label("@tfjs_npm//:node_modules/@tensorflow/tfjs/dist/tf.min.js"))
     native.sh_test(
         name = name,
         srcs = ["@rules_tfjs//tests/js:node_test.sh"],
@@ -55,8 +55,8 @@ def tfjs_model_test(name, model, expected_from, rtol = "1e-5", atol = "1e-6", **
             ":%s_expected" % name,
             bundle,
             "@rules_tfjs//tests/js:check_model.js",
-            "@rules_tfjs//tests/js:graph_model_io.js",
-            "@tfjs_npm//:node_modules",
+            "@rules_tfjs//tools/js:graph_model_io.js",
+            str(Label("@tfjs_npm//:node_modules")),
         ],
         **kwargs
     )

@@ -8,7 +8,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const {tf, loadGraphModel, loadLayersModel, toTensor, fromTensor, run, predictLayers} =
-    require('./graph_model_io');
+    require('../../tools/js/graph_model_io');
 
 /** Runs DIR's graph or layers model on INPUTS (specs); returns {mode, tensors: {key: tensor}}. */
 async function runEither(dir, specs, keys) {

@@ -7,7 +7,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const {tf, loadGraphModel} = require('./graph_model_io');
+const {tf, loadGraphModel} = require('../../tools/js/graph_model_io');
 
 async function main() {
   const site = process.argv[2];

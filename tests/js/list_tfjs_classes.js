@@ -4,7 +4,7 @@
 // usage: node list_tfjs_classes.js OUT.json
 'use strict';
 const fs = require('fs');
-const tf = require('@tensorflow/tfjs');
+const {tf} = require('../../tools/js/graph_model_io');
 
 const classes = Object.keys(tf.serialization.SerializationMap.getMap().classNameMap).sort();
 fs.writeFileSync(process.argv[2], JSON.stringify({tfjs_version: tf.version.tfjs, classes}, null, 1) + '\n');

@@ -17,7 +17,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const tf = require('@tensorflow/tfjs');
+const {tf} = require('../../tools/js/graph_model_io');
 
 const ORIGIN = 'http://weights.invalid';
 

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const {tf, setBackend, loadGraphModel, loadLayersModel, toTensor, fromTensor, run, predictLayers} =
-    require('./graph_model_io');
+    require('../../tools/js/graph_model_io');
 
 /** The outputs as a list, in the order TF.js returned them (names can repeat). */
 function inOrder(result) {
