@@ -44,7 +44,7 @@ def _input_path(ctx):
              [f.short_path for f in files][:5])
     return markers[0].dirname
 
-def _converter_args(ctx, output_dir):
+def _converter_args(ctx, input_path, output_dir):
     args = ctx.actions.args()
     # In a params file: what a persistent worker reads as its request's arguments.
     args.use_param_file("@%s", use_always = True)
@@ -74,7 +74,7 @@ def _converter_args(ctx, output_dir):
             entries.append("%s:%s" % (name, files[0].path))
         args.add("--metadata=" + ",".join(sorted(entries)))
     args.add("--")
-    args.add(_input_path(ctx))
+    args.add(input_path)
     args.add(output_dir.path)
     return args
 
@@ -92,13 +92,14 @@ def _tfjs_web_model_impl(ctx):
                 fail("weight glob %r is given to quantize_%s and quantize_%s" % (glob, claimed[glob], dtype))
             claimed[glob] = dtype
     model_dir = ctx.actions.declare_directory(ctx.label.name)
+    input_path = _input_path(ctx)
     toolchain = ctx.toolchains[_TOOLCHAIN_TYPE]
     ctx.actions.run(
         executable = toolchain.converter,
         # The converter's Python environment, when it is not in the converter's runfiles: tools
         # are inputs that a persistent worker is keyed on.
         tools = toolchain.converter_tools,
-        arguments = [_converter_args(ctx, model_dir)],
+        arguments = [_converter_args(ctx, input_path, model_dir)],
         inputs = depset(ctx.files.src + ctx.files.metadata),
         outputs = [model_dir],
         mnemonic = "TfjsConvert",
@@ -123,8 +124,11 @@ def _tfjs_web_model_impl(ctx):
         TfjsModelInfo(
             model_dir = model_dir,
             format = _FORMAT_NAMES[output_format],
+            src = depset(ctx.files.src),
+            input_path = input_path,
             input_format = ctx.attr.input_format,
             signature_name = ctx.attr.signature_name,
+            saved_model_tags = ctx.attr.saved_model_tags,
             output_node_names = ctx.attr.output_node_names,
             quantization = quantization,
         ),

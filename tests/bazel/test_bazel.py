@@ -14,9 +14,12 @@ DEMO = "//models:mobilenet_web"
 
 
 def test_repository_bazel_tests_pass():
-    """Analysis tests of the rule and the static site test."""
+    """Analysis tests of the rules, the demo models' tfjs_model_tests and the static site test."""
     result = bazel(REPO_ROOT, "test", "//...")
     for test in ("//examples/web:site_test", "//tests/analysis:action_test",
+                 "//tests/analysis:reference_action_test", "//tests/analysis:webgl_test",
+                 "//models:mobilenet_web_test", "//models:mobilenet_web_float16_test",
+                 "//models:mobilenet_web_uint8_test",
                  "//tests/analysis:providers_test", "//tests/analysis:layers_test",
                  "//tests/analysis:chained_test",
                  "//tests/analysis:layers_from_saved_model_test"):
@@ -30,6 +33,18 @@ def test_e2e_workspace_converts_and_tfjs_matches_tensorflow(workspace):
                  "//:keras_graph_web_test"):
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), (
             test, result.stdout[-3000:])
+
+
+def test_model_test_fails_with_one_line_per_output_and_backend():
+    """uint8 weights cannot give TensorFlow's numbers to 1e-7: the test says where and by how much."""
+    target = "//models:mobilenet_web_uint8_exact_test"
+    result = bazel(REPO_ROOT, "test", target, "--test_output=errors", check=False)
+    assert result.returncode == 3, result.stdout[-3000:]  # 3: the build passed, a test failed
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith("output 'output_0' on cpu: largest error ")]
+    assert len(lines) == 1, result.stdout[-3000:]
+    assert "exceeds the tolerance atol 1e-07 + rtol 0 * |expected| = 1.000e-7" in lines[0]
+    assert " at [0, " in lines[0] and "(TF.js " in lines[0] and ", TensorFlow " in lines[0]
 
 
 def _convert_spawns(log):
@@ -91,13 +106,15 @@ def test_second_checkout_hits_the_remote_cache_and_builds_identical_bytes(tmp_pa
 
 
 FAILING_BUILD = """
-load("@rules_tfjs//rules:defs.bzl", "tfjs_web_model")
+load("@rules_tfjs//rules:defs.bzl", "tfjs_model_test", "tfjs_web_model")
 load("@rules_tfjs//tests/e2e_support:defs.bzl", "e2e_model")
 
 e2e_model(name = "loop", kind = "loop_saved_model")
 tfjs_web_model(name = "wrong_signature", src = ":loop", signature_name = "nope")
 e2e_model(name = "det", kind = "unsupported_op", visibility = ["//bad:__pkg__"])
 tfjs_web_model(name = "unsupported", src = ":det")
+tfjs_web_model(name = "loop_web", src = ":loop")
+tfjs_model_test(name = "unknown_input_test", model = ":loop_web", inputs = {"img": "img.json"})
 """
 
 # In a package of its own: a bad attribute value stops its whole package from loading.
@@ -114,6 +131,7 @@ def failing_workspace(tmp_path_factory):
     module = (REPO_ROOT / "e2e" / "bzlmod" / "MODULE.bazel").read_text()
     (workspace / "MODULE.bazel").write_text(module.replace('path = "../.."', f'path = "{REPO_ROOT}"'))
     (workspace / "BUILD.bazel").write_text(FAILING_BUILD)
+    (workspace / "img.json").write_text("[1, 2, 3]")
     (workspace / "bad").mkdir()
     (workspace / "bad" / "BUILD.bazel").write_text(BAD_FORMAT_BUILD)
     shutil.copy(REPO_ROOT / "e2e" / "bzlmod" / ".bazelrc", workspace / ".bazelrc")
@@ -133,6 +151,17 @@ def test_failing_conversion_fails_the_build_with_the_converters_line(failing_wor
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if message in line]
     assert len(lines) == 1, result.stdout[-4000:]
+    assert "Traceback" not in result.stdout
+
+
+def test_a_model_test_naming_an_input_the_model_lacks_fails_the_build(failing_workspace):
+    result = bazel(failing_workspace, "test", "//:unknown_input_test", binds=[failing_workspace],
+                   check=False)
+    assert result.returncode == 1, result.stdout[-3000:]
+    message = ("tfjs_reference_outputs: error: 'img' is not an input of the model; its inputs: "
+               "steps, x")
+    assert len([line for line in result.stdout.splitlines() if message in line]) == 1, (
+        result.stdout[-3000:])
     assert "Traceback" not in result.stdout
 
 

@@ -1,25 +1,16 @@
-"""Writes an e2e test model and TensorFlow's outputs for it.
+"""Writes an e2e test model (its tfjs_model_test computes TensorFlow's outputs).
 
-usage: python -m tests.e2e_support.make_models KIND MODEL_OUT EXPECTED_JSON
+usage: python -m tests.e2e_support.make_models KIND MODEL_OUT
 KIND: loop_saved_model (a TF2 SavedModel: a while loop, a variable, two outputs sharing shape
 and dtype), frozen_graph (a frozen TF1 GraphDef .pb with output nodes "probs" and "logits"),
 keras_file (a Keras 3 .keras classifier with output "scores") or unsupported_op (a SavedModel
 using MatrixDeterminant, which TF.js lacks).
-EXPECTED_JSON: {"inputs": {key: spec}, "outputs": {key: spec}}, spec = {dtype, shape, values}.
 """
-
-import json
 
 from absl import app, logging
 
 from models import reproducible
 from tools.converter import tf_import
-
-
-def _spec(value):
-    value = value.numpy() if hasattr(value, "numpy") else value
-    dtype = {"f": "float32", "i": "int32", "b": "bool"}[value.dtype.kind]
-    return {"dtype": dtype, "shape": list(value.shape), "values": value.reshape(-1).tolist()}
 
 
 def loop_saved_model(tf, np, path):
@@ -37,9 +28,6 @@ def loop_saved_model(tf, np, path):
         return {"acc": acc, "scaled": x * module.w}
 
     reproducible.save_saved_model(tf, module, path, {"serving_default": serve})
-    inputs = {"x": rng.standard_normal((2, 3)).astype("float32"), "steps": np.array(5, "int32")}
-    loaded = tf.saved_model.load(path).signatures["serving_default"]
-    return inputs, loaded(**{k: tf.constant(v) for k, v in inputs.items()})
 
 
 def frozen_graph(tf, np, path):
@@ -55,11 +43,6 @@ def frozen_graph(tf, np, path):
             session, graph.as_graph_def(), ["probs", "logits"])
     with open(path, "wb") as f:
         f.write(frozen.SerializeToString())
-    inputs = {"input": rng.standard_normal((3, 4)).astype("float32")}
-    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
-        tf.graph_util.import_graph_def(frozen, name="")
-        probs, logits = session.run(["probs:0", "logits:0"], {"input:0": inputs["input"]})
-    return inputs, {"probs": probs, "logits": logits}
 
 
 def keras_file(tf, np, path):
@@ -73,8 +56,6 @@ def keras_file(tf, np, path):
     x = keras.layers.GRU(5, reset_after=False)(keras.layers.Reshape((6, 24))(x))
     model = keras.Model(image, keras.layers.Dense(3, activation="softmax", name="scores")(x))
     model.save(path)
-    inputs = {"image": np.random.default_rng(5).standard_normal((2, 6, 6, 3)).astype("float32")}
-    return inputs, {"scores": model.predict(inputs["image"], verbose=0)}
 
 
 def unsupported_op(tf, np, path):
@@ -82,23 +63,17 @@ def unsupported_op(tf, np, path):
     serve = tf.function(lambda m: {"det": tf.linalg.det(m)},
                         input_signature=[tf.TensorSpec([3, 3], tf.float32, name="m")])
     reproducible.save_saved_model(tf, tf.Module(), path, {"serving_default": serve})
-    inputs = {"m": np.eye(3, dtype="float32")}
-    return inputs, serve(tf.constant(inputs["m"]))
 
 
 def main(argv):
-    if len(argv) != 4:
-        raise app.UsageError("usage: make_models KIND MODEL_OUT EXPECTED_JSON")
+    if len(argv) != 3:
+        raise app.UsageError("usage: make_models KIND MODEL_OUT")
     logging.set_verbosity(logging.WARNING)
     tf = tf_import.import_tensorflow()
     import numpy as np  # pylint: disable=import-outside-toplevel
-    kind, model_out, expected_out = argv[1:]
+    kind, model_out = argv[1:]
     makers = {f.__name__: f for f in (loop_saved_model, frozen_graph, keras_file, unsupported_op)}
-    inputs, outputs = makers[kind](tf, np, model_out)
-    expected = {"inputs": {k: _spec(v) for k, v in inputs.items()},
-                "outputs": {k: _spec(v) for k, v in sorted(outputs.items())}}
-    with open(expected_out, "w", encoding="utf-8") as f:
-        json.dump(expected, f, sort_keys=True)
+    makers[kind](tf, np, model_out)
 
 
 if __name__ == "__main__":
