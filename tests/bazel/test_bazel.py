@@ -43,7 +43,7 @@ def test_model_test_fails_with_one_line_per_output_and_backend():
     lines = [line for line in result.stdout.splitlines()
              if line.startswith("output 'output_0' on cpu: largest error ")]
     assert len(lines) == 1, result.stdout[-3000:]
-    assert "exceeds the tolerance atol 1e-07 + rtol 0 * |expected| = 1.000e-7" in lines[0]
+    assert "exceeds the tolerance atol 1e-7 + rtol 0 * |expected| = 1.000e-7" in lines[0]
     assert " at [0, " in lines[0] and "(TF.js " in lines[0] and ", TensorFlow " in lines[0]
 
 
