@@ -103,14 +103,32 @@ class CoreOps {
   }
 }
 
+// {configs: kernel -> the config its module exports, imports: module -> the modules of dist/kernels
+// it imports (kernels and helpers like kernel_utils)}.
 function backendKernels(nodeModules, backend) {
   const dir = path.join(nodeModules, BACKEND_PACKAGES[backend], 'dist', 'kernels');
-  const kernels = new Map();  // kernel name -> the config its module exports
+  const configs = new Map();
+  const imports = new Map();
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
-    const config = /export const (\w+Config)\s*=/.exec(fs.readFileSync(path.join(dir, file), 'utf8'));
-    if (config) kernels.set(file.slice(0, -3), config[1]);
+    const source = fs.readFileSync(path.join(dir, file), 'utf8');
+    const config = /export const (\w+Config)\s*=/.exec(source);
+    if (config) configs.set(file.slice(0, -3), config[1]);
+    imports.set(file.slice(0, -3), [...source.matchAll(/from '\.\/(\w+)'/g)].map((m) => m[1]));
   }
-  return kernels;
+  return {configs, imports};
+}
+
+// Kernels plus the kernels their modules import: a wasm kernel calling another one's function
+// needs that one registered, since registration is what binds its C function.
+function withImportedKernels(kernels, {configs, imports}) {
+  const seen = new Set();
+  const add = (module) => {
+    if (seen.has(module) || !imports.has(module)) return;
+    seen.add(module);
+    for (const imported of imports.get(module)) add(imported);
+  };
+  for (const kernel of kernels) if (configs.has(kernel)) add(kernel);
+  return [...seen].filter((module) => configs.has(module)).sort();
 }
 
 function main() {
@@ -130,7 +148,7 @@ function main() {
 
   if (args.model.length === 0) {
     for (const backend of args.backend) lines.push(`export * from '${BACKEND_PACKAGES[backend]}';`);
-    for (const [backend, kernels] of perBackend) report.backends[backend] = [...kernels.keys()];
+    for (const [backend, kernels] of perBackend) report.backends[backend] = [...kernels.configs.keys()];
     fs.writeFileSync(path.join(args.out, 'ops_for_converter.js'),
         "export * from '@tensorflow/tfjs-core/dist/ops/ops';\n");
   } else {
@@ -161,16 +179,14 @@ function main() {
     for (const backend of args.backend) {
       lines.push('', `export * from '${BACKEND_PACKAGES[backend]}/dist/base';`);
       const available = perBackend.get(backend);
-      const registered = [];
-      for (const kernel of [...needed.keys()].sort()) {
-        if (available.has(kernel)) {
-          const id = `${kernel}_${backend}`;
-          lines.push(`import {${available.get(kernel)} as ${id}} from '${BACKEND_PACKAGES[backend]}/dist/kernels/${kernel}';`);
-          lines.push(`registerKernel(${id});`);
-          registered.push(kernel);
-        } else if (needed.get(kernel)) {
-          fail(`${needed.get(kernel)} needs kernel ${kernel}, which the ${backend} backend does not have`);
-        }
+      for (const [kernel, why] of needed) {
+        if (why && !available.configs.has(kernel)) fail(`${why} needs kernel ${kernel}, which the ${backend} backend does not have`);
+      }
+      const registered = withImportedKernels(needed.keys(), available);
+      for (const kernel of registered) {
+        const id = `${kernel}_${backend}`;
+        lines.push(`import {${available.configs.get(kernel)} as ${id}} from '${BACKEND_PACKAGES[backend]}/dist/kernels/${kernel}';`);
+        lines.push(`registerKernel(${id});`);
       }
       report.backends[backend] = registered;
     }
