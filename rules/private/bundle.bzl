@@ -10,6 +10,10 @@ def _node_modules_dir(file):
     """The exec path of the node_modules directory holding `file`."""
     return file.path[:file.path.index("/node_modules/") + len("/node_modules")]
 
+def _label_text(label):
+    """//pkg:name for the main repository's labels (str() gives @@//pkg:name), else str()."""
+    return "//%s:%s" % (label.package, label.name) if not label.workspace_name else str(label)
+
 def _check_attrs(ctx):
     backends = ctx.attr.backends
     if not backends:
@@ -21,7 +25,7 @@ def _check_attrs(ctx):
             fail('backend "%s" is given twice' % backend)
     for model in ctx.attr.models:
         if model[TfjsModelInfo].format != "graph-model":
-            fail("%s is a %s: tfjs_bundle reads the ops of graph models" % (model.label, model[TfjsModelInfo].format))
+            fail("%s is a %s: tfjs_bundle reads the ops of graph models" % (_label_text(model.label), model[TfjsModelInfo].format))
 
 def _tfjs_bundle_impl(ctx):
     _check_attrs(ctx)
@@ -41,7 +45,7 @@ def _tfjs_bundle_impl(ctx):
     args.add_all(ctx.attr.ops, before_each = "--op")
     model_dirs = [m[TfjsModelInfo].model_dir for m in ctx.attr.models]
     for model, model_dir in zip(ctx.attr.models, model_dirs):
-        args.add("--model", "%s=%s" % (model.label, model_dir.path))
+        args.add("--model", "%s=%s" % (_label_text(model.label), model_dir.path))
     ctx.actions.run_shell(
         command = 'exec node "$@"',
         arguments = [args],
