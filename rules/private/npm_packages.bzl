@@ -14,10 +14,7 @@ filegroup(
 )
 
 exports_files(
-    glob([
-        "node_modules/@tensorflow/*/dist/*.js",
-        "node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm",
-    ]) + [
+    glob(["node_modules/@tensorflow/*/dist/*.js"]) + [
         "node_modules/@esbuild/linux-x64/bin/esbuild",
         "node_modules/@tensorflow/tfjs-converter/metadata/kernel2op.json",
     ],

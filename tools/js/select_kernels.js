@@ -149,12 +149,13 @@ function main() {
   if (args.model.length === 0) {
     for (const backend of args.backend) lines.push(`export * from '${BACKEND_PACKAGES[backend]}';`);
     for (const [backend, kernels] of perBackend) report.backends[backend] = [...kernels.configs.keys()];
+    // What tfjs-core's ops_for_converter holds.
     fs.writeFileSync(path.join(args.out, 'ops_for_converter.js'),
         "export * from '@tensorflow/tfjs-core/dist/ops/ops';\n");
   } else {
     const converterOps = new Set();
-    const needed = new Map();  // kernel -> {direct: [why...]} for the error message
-    // A kernel an op of a model runs itself must exist in every backend (`why` names the op).
+    // kernel -> the model op that runs it itself (it must exist in every backend), else null.
+    const needed = new Map();
     const want = (opSymbol, why, strict) => {
       const file = core.moduleOf(opSymbol);
       if (!file) fail(`${why}: TF.js op ${opSymbol} has no module in @tensorflow/tfjs-core`);
