@@ -90,7 +90,8 @@ async function main() {
       }
       show(backend, demo.backends[backend]);
     }
-    status.textContent = `Done: first prediction ${demo.firstPredictionMs.toFixed(0)} ms after page load.`;
+    status.textContent = demo.firstPredictionMs === null ? 'Done: no backend could run the model.' :
+        `Done: first prediction ${demo.firstPredictionMs.toFixed(0)} ms after page load.`;
     demo.status = 'ready';
     document.body.dataset.ready = 'true';
   } catch (e) {
