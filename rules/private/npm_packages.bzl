@@ -13,7 +13,19 @@ filegroup(
     visibility = ["//visibility:public"],
 )
 
-exports_files(glob(["node_modules/@tensorflow/*/dist/*.js"]), visibility = ["//visibility:public"])
+exports_files(
+    glob(["node_modules/@tensorflow/*/dist/*.js"]) + [
+        "node_modules/@esbuild/linux-x64/bin/esbuild",
+        "node_modules/@tensorflow/tfjs-converter/metadata/kernel2op.json",
+    ],
+    visibility = ["//visibility:public"],
+)
+
+filegroup(
+    name = "wasm_files",
+    srcs = glob(["node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm"]),
+    visibility = ["//visibility:public"],
+)
 """
 
 def _npm_packages_impl(rctx):
