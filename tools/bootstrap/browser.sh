@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 R=${RULES_TFJS_SIDROOT:-/opt/rules_tfjs-sidroot}
-# fonts-dejavu-core: the screenshot's text in a real font rather than boxes.
-PKGS="chromium fonts-dejavu-core"
+# fonts-dejavu-core: the screenshot's text in a real font rather than boxes. file: Bazel's
+# test-setup.sh lists the type of each undeclared output (the screenshot) with it.
+PKGS="chromium fonts-dejavu-core file"
 
 uses_sid_root() {  # the choice tools/bazel makes: a Bazel >= 7 of the host, or the sid root
   local b v
