@@ -13,7 +13,14 @@ filegroup(
     visibility = ["//visibility:public"],
 )
 
-exports_files(glob(["node_modules/@tensorflow/*/dist/*.js"]), visibility = ["//visibility:public"])
+exports_files(
+    glob([
+        "node_modules/*/package.json",
+        "node_modules/@tensorflow/*/dist/*.js",
+        "node_modules/@tensorflow/*/dist/*.wasm",
+    ]),
+    visibility = ["//visibility:public"],
+)
 """
 
 def _npm_packages_impl(rctx):
