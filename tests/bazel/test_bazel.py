@@ -14,9 +14,10 @@ DEMO = "//models:mobilenet_web"
 
 
 def test_repository_bazel_tests_pass():
-    """Analysis tests of the rule and the static site test."""
+    """Analysis tests of the rule, the static site test and the page in Chromium."""
     result = bazel(REPO_ROOT, "test", "//...")
-    for test in ("//examples/web:site_test", "//tests/analysis:action_test",
+    for test in ("//examples/web:site_test", "//examples/web:browser_test",
+                 "//tests/analysis:action_test",
                  "//tests/analysis:providers_test", "//tests/analysis:layers_test",
                  "//tests/analysis:chained_test",
                  "//tests/analysis:layers_from_saved_model_test"):
