@@ -46,7 +46,7 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(process.env.TEST_TMPDIR || os.tmpdir(), 'browser-'));
   const token = crypto.randomBytes(8).toString('hex');
   const {server, url} = await serve({root: site, token});
-  const browser = await launchChromium(tmp);  // a browser context
+  const browser = await launchChromium(tmp);
   const failures = [];
   try {
     const noToken = await browser.newPage();
