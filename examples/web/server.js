@@ -22,7 +22,12 @@ function serve({root, port = 0, token}) {
       res.writeHead(status, {'Content-Type': type, 'Cache-Control': 'no-store'});
       res.end(body);
     };
-    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      return reply(400, 'Bad request\n');
+    }
     if (pathname.startsWith('/model/') && req.headers['x-model-token'] !== token) {
       return reply(401, 'Unauthorized: missing or wrong X-Model-Token header\n');
     }
