@@ -24,7 +24,7 @@ flags.DEFINE_list("models", [], "Converted model directories to compare instead 
 FLAGS = flags.FLAGS
 
 
-def _run(command, **env):
+def run(command, **env):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TF_CPP_MIN_LOG_LEVEL": "3", **env}
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, env=env)
     if done.returncode:
@@ -32,18 +32,18 @@ def _run(command, **env):
     return done.stdout
 
 
-def _convert_demo(tmp):
+def convert_demo(tmp):
     """Returns {converter: model directory} for the seeded MobileNetV2 demo."""
     saved_model = os.path.join(tmp, "saved_model")  # build(seed=0).export(saved_model)
-    _run([sys.executable, "-m", "models.mobilenet_saved_model", saved_model, "--seed=0"],
-         PYTHONPATH=REPO_ROOT)
+    run([sys.executable, "-m", "models.mobilenet_saved_model", saved_model, "--seed=0"],
+        PYTHONPATH=REPO_ROOT)
     models = {"ours": os.path.join(tmp, "ours")}
-    _run([sys.executable, "-m", "tools.converter", saved_model, models["ours"]],
-         PYTHONPATH=REPO_ROOT)
+    run([sys.executable, "-m", "tools.converter", saved_model, models["ours"]],
+        PYTHONPATH=REPO_ROOT)
     reference = shutil.which("tensorflowjs_converter")
     if reference:
         models["reference"] = os.path.join(tmp, "reference")
-        _run([reference, "--input_format=tf_saved_model", saved_model, models["reference"]])
+        run([reference, "--input_format=tf_saved_model", saved_model, models["reference"]])
     else:
         print("tensorflowjs_converter is not installed: reference conversion skipped")
     return models
@@ -65,15 +65,15 @@ def _static_figures(model_dir):
 
 def _predict(model_dir, backend):
     """Median and p90 milliseconds of FLAGS.runs predictions, from bench/tfjs_predict.js."""
-    out = _run(["node", os.path.join(REPO_ROOT, "bench", "tfjs_predict.js"), model_dir, backend,
-                str(FLAGS.runs)], NODE_PATH=os.path.join(REPO_ROOT, "tools", "js", "node_modules"))
+    out = run(["node", os.path.join(REPO_ROOT, "bench", "tfjs_predict.js"), model_dir, backend,
+               str(FLAGS.runs)], NODE_PATH=os.path.join(REPO_ROOT, "tools", "js", "node_modules"))
     return json.loads(out.splitlines()[-1])
 
 
 def main(argv):
     del argv
     with tempfile.TemporaryDirectory() as tmp:
-        models = {d: d for d in FLAGS.models} or _convert_demo(tmp)
+        models = {d: d for d in FLAGS.models} or convert_demo(tmp)
         rows = collections.defaultdict(dict)
         for name, model_dir in models.items():
             ops, size = _static_figures(model_dir)
@@ -84,12 +84,17 @@ def main(argv):
                 timing = _predict(model_dir, backend)
                 rows[f"{backend} median ms"][name] = f"{timing['median_ms']:.1f}"
                 rows[f"{backend} p90 ms"][name] = f"{timing['p90_ms']:.1f}"
-    print(f"\nTF.js 4.22 in Node {_run(['node', '--version']).strip()}, "
-          f"{FLAGS.runs} timed predictions after 2 warm-ups:")
-    width = max(12, *map(len, models))
-    print(f"  {'':<16}" + "".join(f"{name:>{width + 2}}" for name in models))
+    print_table(f"TF.js 4.22 in Node {run(['node', '--version']).strip()}, "
+                f"{FLAGS.runs} timed predictions after 2 warm-ups:", models, rows)
+
+
+def print_table(title, names, rows):
+    """Prints rows ({label: {name: text}}) with a column per name."""
+    print(f"\n{title}")
+    width = max(12, *map(len, names))
+    print(f"  {'':<20}" + "".join(f"{name:>{width + 2}}" for name in names))
     for label, values in rows.items():
-        print(f"  {label:<16}" + "".join(f"{values[name]:>{width + 2}}" for name in models))
+        print(f"  {label:<20}" + "".join(f"{values[name]:>{width + 2}}" for name in names))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ filegroup(
 )
 
 exports_files(
-    glob(["node_modules/@tensorflow/*/dist/*.js"]) + [
+    glob([
+        "node_modules/*/package.json",
+        "node_modules/@tensorflow/*/dist/*.js",
+        "node_modules/@tensorflow/*/dist/*.wasm",
+    ]) + [
         "node_modules/@esbuild/linux-x64/bin/esbuild",
         "node_modules/@tensorflow/tfjs-converter/metadata/kernel2op.json",
     ],

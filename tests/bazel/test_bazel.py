@@ -15,9 +15,10 @@ DEMO = "//models:mobilenet_web"
 
 def test_repository_bazel_tests_pass():
     """Analysis tests of the rules, the demo models' tfjs_model_tests, the static site and demo
-    page tests, tfjs_bundle's tests."""
+    page tests, tfjs_bundle's tests, and the page in Chromium."""
     result = bazel(REPO_ROOT, "test", "//...")
     for test in ("//examples/web:site_test", "//examples/web:page_test",
+                 "//examples/web:browser_test",
                  "//examples/web:bundle_deterministic_test", "//tests/js:select_kernels_test",
                  "//tests/analysis:bundle_actions_test", "//tests/analysis:action_test",
                  "//tests/analysis:reference_action_test", "//tests/analysis:webgl_test",
