@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: sets up what is missing first (the hash-locked Python environment, cached
-# outside the checkout; the pinned TF.js packages and the browser driver; nginx for the remote-cache test; Bazel's sid
-# root with BuildGrid, buildbox and PostgreSQL for the remote-execution test, and Debian's Chromium
-# where Bazel runs the browser test), then pytest.
+# outside the checkout; the pinned TF.js packages and the browser driver; nginx for the
+# remote-cache test; Bazel's sid root with BuildGrid, buildbox and PostgreSQL for the
+# remote-execution test, and Debian's Chromium where Bazel runs the browser test), then pytest.
 # Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
