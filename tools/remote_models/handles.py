@@ -14,13 +14,19 @@ _KINDS = (((".tar.gz", ".tgz", ".tar"), "tar.gz"), ((".zip",), "zip"),
           ((".keras", ".h5"), "file"))
 
 
+def is_http(handle: str) -> bool:
+    """Whether ``handle`` is an http(s) URL, the handles resolve accepts."""
+    parts = urllib.parse.urlsplit(handle)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def resolve(handle: str):
     """Returns ``(url, kind)`` for an http(s) ``handle``; raises ValueError (one line) for
     anything else (file paths, ``gs://``, no scheme)."""
-    parts = urllib.parse.urlsplit(handle)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http(handle):
         raise ValueError(f"{handle!r} is not an http(s) URL; remote models are named by "
                          "http:// or https:// URLs")
+    parts = urllib.parse.urlsplit(handle)
     path = parts.path.lower()
     for suffixes, kind in _KINDS:
         if path.endswith(suffixes):
