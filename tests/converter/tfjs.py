@@ -13,12 +13,13 @@ JS_DIR = REPO_ROOT / "tests" / "js"
 NODE_MODULES = REPO_ROOT / "tools" / "js" / "node_modules"  # the pinned TF.js
 
 
-def convert(input_path, output_dir, *flags, check=True, cwd=REPO_ROOT):
-    """Runs ``python -m tools.converter`` in a fresh process; returns the CompletedProcess."""
+def convert(input_path, output_dir, *flags, check=True, cwd=REPO_ROOT, env=None):
+    """Runs ``python -m tools.converter`` in a fresh process, with ``env`` (a dict) added to its
+    minimal environment; returns the CompletedProcess."""
     result = subprocess.run(
         [sys.executable, "-m", "tools.converter", *flags, str(input_path), str(output_dir)],
         capture_output=True, text=True, cwd=cwd, check=False,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"})
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f"conversion failed ({result.returncode}): {result.stderr}")
     return result

@@ -17,8 +17,9 @@ USAGE = """Converts a TensorFlow model into a TensorFlow.js model.
 
 usage: python -m tools.converter [flags] INPUT OUTPUT
 
-  INPUT   a SavedModel directory, a frozen GraphDef .pb, a TF-Hub module directory, or a
-          Keras .h5/.keras file
+  INPUT   a SavedModel directory, a frozen GraphDef .pb, a TF-Hub module directory or
+          http(s) URL (tfhub.dev, Kaggle, a .tar.gz/.zip; downloaded into tensorflow_hub's
+          cache), or a Keras .h5/.keras file
   OUTPUT  the directory to write model.json and group1-shard*of*.bin into (replaced whole;
           a directory holding other files is refused)
 
@@ -70,6 +71,10 @@ def define_flags(flag_values):
     flags.DEFINE_boolean("split_weights_by_layer", False,
                          "One weight group (with its own shards) per layer: per name scope.",
                          flag_values=fv)
+    flags.DEFINE_string("hub_sha256", None,
+                        "tf_hub with an http(s) URL as INPUT: the sha256 the downloaded archive "
+                        "must have (a cached model is reused only if its archive had it).",
+                        flag_values=fv)
     flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.",
                          flag_values=fv)
     flags.DEFINE_boolean("version", False, "Print the version and exit.", flag_values=fv)
@@ -149,7 +154,8 @@ def options_from_flags(input_path, output_dir, flag_values):
         use_structured_outputs_names=flag_values.use_structured_outputs_names,
         metadata=_metadata(flag_values.metadata),
         skip_op_check=flag_values.skip_op_check,
-        split_weights_by_layer=flag_values.split_weights_by_layer)
+        split_weights_by_layer=flag_values.split_weights_by_layer,
+        hub_sha256=flag_values.hub_sha256)
 
 
 def _metadata(entries):

@@ -43,7 +43,8 @@ def _read(options: ConversionOptions):
     if options.input_format == "tf_frozen_model":
         return frozen_graph_reader.load(options.input_path, options.output_node_names)
     if options.input_format == "tf_hub":
-        return hub_reader.load(options.input_path, options.saved_model_tags, options.signature_name)
+        return hub_reader.load(options.input_path, options.saved_model_tags, options.signature_name,
+                               options.hub_sha256)
     if options.input_format in ("keras", "keras_keras"):
         return keras_reader.trace(keras_reader.load_model(options.input_path, options.input_format))
     if options.input_format == "tfjs_layers_model":

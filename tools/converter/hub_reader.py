@@ -1,7 +1,8 @@
-"""Reads a TF-Hub model from a local directory: a TF1 hub module or a TF2 SavedModel.
+"""Reads a TF-Hub model: a TF1 hub module or a TF2 SavedModel.
 
-Handles that are URLs are refused: a conversion never touches the network (under Bazel, a
-repository rule fetches the module with a sha256 and passes the directory).
+A handle is a local directory, a ``file://`` URL, or an http(s) URL, which is downloaded into
+tensorflow_hub's cache first (see hub_download). Under Bazel, conversions never touch the
+network: a repository rule fetches the model with a sha256 and passes the directory.
 """
 
 import os
@@ -9,22 +10,25 @@ from typing import Optional, Sequence
 
 from google.protobuf import empty_pb2, unknown_fields
 
-from tools.converter import input_files, saved_model_reader
+from tools.converter import hub_download, input_files, saved_model_reader
 from tools.converter.errors import ConversionError
+from tools.remote_models import handles
 
 _TF1_MODULE_FILE = "tfhub_module.pb"
 # tensorflow_hub's ModuleDef: field 1 is the format, and FORMAT_V3 the only one hub reads.
 _FORMAT_FIELD, _FORMAT_V3 = 1, 3
 
 
-def local_path(handle: str) -> str:
-    """Returns the directory a hub handle names, refusing remote handles."""
+def local_path(handle: str, sha256: Optional[str] = None) -> str:
+    """Returns the directory a hub handle names, downloading an http(s) handle (whose archive
+    must have the digest ``sha256``, when given) into tensorflow_hub's cache."""
     if handle.startswith("file://"):
         return handle[len("file://"):]
+    if handles.is_http(handle):
+        return hub_download.fetch(handle, sha256)
     if "://" in handle:
         raise ConversionError(
-            f"tf_hub handle {handle} is remote; conversions never download: fetch and unpack the "
-            "module first and pass its directory")
+            f"tf_hub handle {handle} is neither a local directory nor an http(s) URL")
     return handle
 
 
@@ -43,9 +47,10 @@ def _check_module_def(path):
             "(FORMAT_V3) can be read")
 
 
-def load(handle: str, tags: Optional[Sequence[str]], signature_name: Optional[str]):
-    """Reads the hub model at ``handle`` into a GraphSource."""
-    path = local_path(handle)
+def load(handle: str, tags: Optional[Sequence[str]], signature_name: Optional[str],
+         sha256: Optional[str] = None):
+    """Reads the hub model at ``handle`` (see local_path) into a GraphSource."""
+    path = local_path(handle, sha256)
     module_def = os.path.join(path, _TF1_MODULE_FILE)
     tf1_module = os.path.isfile(module_def)
     if tf1_module:

@@ -1,9 +1,11 @@
 """What a conversion is asked to do, validated before any TensorFlow work starts."""
 
 import dataclasses
+import re
 from typing import Mapping, Optional, Tuple
 
 from tools.converter.errors import ConversionError
+from tools.remote_models import handles
 
 INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_keras",
                  "keras_saved_model", "tfjs_layers_model")
@@ -22,6 +24,8 @@ class ConversionOptions:
     ``control_flow_v2`` keeps functional ``While``/``If`` ops, which TF.js executes; False
     lowers them to Switch/Merge frames, as the reference converter does by default.
     ``quantize`` maps a dtype (float16, uint8, uint16) to the weight-name globs it applies to.
+    ``hub_sha256`` is the sha256 (hex) the archive of a tf_hub handle that is an http(s) URL
+    must have.
     """
 
     input_path: str
@@ -39,6 +43,7 @@ class ConversionOptions:
     metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
     skip_op_check: bool = False
     split_weights_by_layer: bool = False
+    hub_sha256: Optional[str] = None
 
     def validated(self):
         """Returns these options with defaults resolved, or raises ConversionError."""
@@ -65,4 +70,11 @@ class ConversionOptions:
             raise ConversionError(
                 "--output_node_names is required for --input_format=tf_frozen_model "
                 "(comma-separated names of the graph's output nodes)")
+        if self.hub_sha256 is not None:
+            if self.input_format != "tf_hub" or not handles.is_http(self.input_path):
+                raise ConversionError("--hub_sha256 applies to --input_format=tf_hub with an "
+                                      f"http(s) URL as INPUT, not {self.input_path}")
+            if not re.fullmatch(r"[0-9a-fA-F]{64}", self.hub_sha256):
+                raise ConversionError(f"--hub_sha256={self.hub_sha256} is not a sha256 "
+                                      "(64 hex digits)")
         return dataclasses.replace(self, output_format=output_format)

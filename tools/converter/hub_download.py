@@ -1,0 +1,123 @@
+"""Fetches a TF-Hub handle that is an http(s) URL into tensorflow_hub's module cache.
+
+The cache is tensorflow_hub's own (``TFHUB_CACHE_DIR``, else its temporary directory), with
+its naming: the model's directory is ``sha1(handle)``, complete once it exists and is not
+empty, so a module either tool downloaded serves both. Each download also records the
+archive's sha256 beside it (``<sha1>.sha256``): ``--hub_sha256`` reuses a cached module only
+when that record matches, and otherwise downloads again and checks the new archive.
+"""
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+from http import client
+from typing import Optional
+
+from tools.converter.errors import ConversionError, one_line
+from tools.remote_models import handles, safe_extract
+
+_CHUNK = 1 << 20
+_TIMEOUT_SECONDS = 60
+
+
+def cache_dir() -> str:
+    """tensorflow_hub's module cache directory, as it chooses it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its pkg_resources import warns on recent setuptools
+        from tensorflow_hub import resolver  # pylint: disable=import-outside-toplevel
+    return resolver.tfhub_cache_dir(use_temp=True)
+
+
+def _complete(module_dir):
+    return os.path.isdir(module_dir) and bool(os.listdir(module_dir))
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _download(url, archive_path, cache):
+    """Writes the body at ``url`` to ``archive_path``; returns its sha256 (hex)."""
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
+            length = response.headers.get("Content-Length")
+            size = f"{int(length) / 1e6:.1f} MB" if length and length.isdigit() else "size unknown"
+            sys.stderr.write(f"tfjs_converter: downloading {url} ({size}) -> {cache}\n")
+            with open(archive_path, "wb") as out:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+    except urllib.error.HTTPError as e:
+        raise ConversionError(f"cannot download {url}: HTTP {e.code} {e.reason}") from e
+    except urllib.error.URLError as e:
+        raise ConversionError(f"cannot download {url}: {one_line(e.reason)}") from e
+    except (OSError, client.HTTPException) as e:
+        raise ConversionError(f"cannot download {url}: {type(e).__name__}: {one_line(e)}"
+                              ) from e
+    return digest.hexdigest()
+
+
+def _install(archive_path, kind, url, module_dir, digest):
+    """Unpacks the archive beside ``module_dir`` and moves it into place with its digest."""
+    cache = os.path.dirname(module_dir)
+    fresh = tempfile.mkdtemp(prefix=os.path.basename(module_dir) + ".", suffix=".tmp", dir=cache)
+    retired = None
+    try:
+        try:
+            safe_extract.extract(archive_path, fresh, kind, label=url)
+        except safe_extract.ArchiveError as e:
+            raise ConversionError(str(e)) from e
+        if os.path.lexists(module_dir):
+            retired = fresh + ".old"
+            os.rename(module_dir, retired)
+        digest_file = module_dir + ".sha256"
+        with open(digest_file + ".tmp", "w", encoding="utf-8") as f:
+            f.write(digest + "\n")
+        os.replace(digest_file + ".tmp", digest_file)
+        os.rename(fresh, module_dir)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        if retired:
+            shutil.rmtree(retired, ignore_errors=True)
+
+
+def fetch(handle: str, sha256: Optional[str] = None) -> str:
+    """Returns the local directory of the model at the http(s) ``handle``, downloading and
+    unpacking it into the cache unless it is there already (with the archive digest ``sha256``,
+    when given). Raises ConversionError (one line) for a download, digest or archive failure;
+    nothing is cached then."""
+    try:
+        url, kind = handles.resolve(handle)
+    except ValueError as e:
+        raise ConversionError(str(e)) from e
+    if kind == "file":
+        raise ConversionError(f"tf_hub handle {handle} names a Keras file, not a model archive; "
+                              "use --input_format=keras or keras_keras")
+    cache = cache_dir()
+    module_dir = os.path.join(cache, hashlib.sha1(handle.encode("utf8")).hexdigest())
+    if _complete(module_dir) and (sha256 is None
+                                  or _read_text(module_dir + ".sha256") == sha256.lower()):
+        return module_dir
+    os.makedirs(cache, exist_ok=True)
+    fd, archive_path = tempfile.mkstemp(
+        prefix=os.path.basename(module_dir) + ".", suffix=".download", dir=cache)
+    os.close(fd)
+    try:
+        digest = _download(url, archive_path, cache)
+        if sha256 is not None and digest != sha256.lower():
+            raise ConversionError(f"{url} has sha256 {digest}, but --hub_sha256 is "
+                                  f"{sha256.lower()}")
+        _install(archive_path, kind, url, module_dir, digest)
+    finally:
+        os.remove(archive_path)
+    return module_dir
