@@ -102,9 +102,11 @@ def test_invalid_flag_values(models, tmp_path, flag, expect):
     _assert_fails(tmp_path, models["tf2_variables"].input_path, flag, expect=[expect])
 
 
-def test_remote_hub_handle_is_refused(tmp_path):
-    _assert_fails(tmp_path, "https://example.invalid/module/1", "--input_format=tf_hub",
-                  expect=["is remote; conversions never download"])
+def test_hub_handle_of_another_scheme_is_refused(tmp_path):
+    # http(s) handles are downloaded: see tests/remote_models.
+    _assert_fails(tmp_path, "gs://bucket/module.tar.gz", "--input_format=tf_hub",
+                  expect=["tf_hub handle gs://bucket/module.tar.gz is neither a local directory "
+                          "nor an http(s) URL"])
 
 
 def test_metadata_file_that_is_not_json(models, tmp_path):

@@ -10,11 +10,12 @@ import zipfile
 import pytest
 
 from tests.bazel import loopback
-from tests.converter import model_zoo, tfjs
+from tests.converter import keras_support, model_zoo, tfjs
 from tests.remote_models import http_server
 
 TF1_PATH = "google/tf1_module/1"  # served as is: the query tf-hub-format=compressed is ignored
 TF2_PATH = "models/tf2.zip"
+KERAS_PATH = "models/dense.keras"
 
 
 def _tar_gz(directory, archive):
@@ -45,6 +46,13 @@ def served(tmp_path_factory):
         pack(case.input_path, root / path)
         tfjs.convert(case.input_path, workdir / f"{name}_web", *case.flags)
         models[path] = (case.flags, _files(workdir / f"{name}_web"))
+    keras = keras_support.keras_module("keras3")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+    model.save(root / KERAS_PATH)
+    flags = ("--input_format=keras_keras",)
+    tfjs.convert(root / KERAS_PATH, workdir / "keras_web", *flags)
+    models[KERAS_PATH] = (flags, _files(workdir / "keras_web"))
     return root, models
 
 
@@ -89,6 +97,16 @@ def test_tf2_zip_with_its_sha256(served, tmp_path):
     assert _files(tmp_path / "web") == expected
 
 
+def test_keras_file_by_url(served, tmp_path):
+    root, models = served
+    flags, expected = models[KERAS_PATH]
+    with http_server.serving(root) as base:
+        url = f"{base}/{KERAS_PATH}"
+        result = tfjs.convert(url, tmp_path / "web", *flags, env=_cache(tmp_path))
+    assert result.stderr.startswith(f"tfjs_converter: downloading {url} ("), result.stderr
+    assert _files(tmp_path / "web") == expected
+
+
 def test_wrong_sha256_caches_nothing(served, tmp_path):
     root, models = served
     flags, _ = models[TF2_PATH]
@@ -125,7 +143,7 @@ def test_server_down_is_one_line(served, tmp_path):
 
 
 @pytest.mark.parametrize("input_path, sha256, message", [
-    ("some/dir", "0" * 64, "--hub_sha256 applies to --input_format=tf_hub with an http(s) URL"),
+    ("some/dir", "0" * 64, "--hub_sha256 applies to an http(s) URL as INPUT"),
     ("http://127.0.0.1:1/m", "abc", "--hub_sha256=abc is not a sha256 (64 hex digits)"),
 ])
 def test_hub_sha256_misuse(tmp_path, input_path, sha256, message):

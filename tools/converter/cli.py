@@ -17,9 +17,9 @@ USAGE = """Converts a TensorFlow model into a TensorFlow.js model.
 
 usage: python -m tools.converter [flags] INPUT OUTPUT
 
-  INPUT   a SavedModel directory, a frozen GraphDef .pb, a TF-Hub module directory or
-          http(s) URL (tfhub.dev, Kaggle, a .tar.gz/.zip; downloaded into tensorflow_hub's
-          cache), or a Keras .h5/.keras file
+  INPUT   a SavedModel directory, a frozen GraphDef .pb, a TF-Hub module directory, or a
+          Keras .h5/.keras file; for tf_hub and Keras files, also an http(s) URL (tfhub.dev,
+          Kaggle, a .tar.gz/.zip, a .keras/.h5), downloaded into tensorflow_hub's cache
   OUTPUT  the directory to write model.json and group1-shard*of*.bin into (replaced whole;
           a directory holding other files is refused)
 
@@ -72,8 +72,8 @@ def define_flags(flag_values):
                          "One weight group (with its own shards) per layer: per name scope.",
                          flag_values=fv)
     flags.DEFINE_string("hub_sha256", None,
-                        "tf_hub with an http(s) URL as INPUT: the sha256 the downloaded archive "
-                        "must have (a cached model is reused only if its archive had it).",
+                        "INPUT an http(s) URL (tf_hub, keras, keras_keras): the sha256 the "
+                        "download must have (a cached model is reused only if it had it).",
                         flag_values=fv)
     flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.",
                          flag_values=fv)

@@ -11,11 +11,12 @@ from typing import Dict, Tuple
 
 from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
                              keras_reader, layers_model, layers_model_reader, loop_list_writes,
-                             model_json, op_check, optimizer, output_dir, saved_model_reader,
-                             signature, text_file_tables, version, weights)
+                             model_json, op_check, optimizer, output_dir, remote_input,
+                             saved_model_reader, signature, text_file_tables, version, weights)
 from tools.converter.errors import ConversionError
 from tools.converter.freezer import freeze
 from tools.converter.options import ConversionOptions
+from tools.remote_models import handles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +108,9 @@ def convert(options: ConversionOptions) -> ConversionResult:
     options = options.validated()
     output_dir.check_output_dir(options.output_dir)
     metadata = _read_metadata(options.metadata)
+    if options.input_format in ("keras", "keras_keras") and handles.is_http(options.input_path):
+        options = dataclasses.replace(options, input_path=remote_input.fetch(
+            options.input_path, options.hub_sha256, keras_file=True))
     timer = _PhaseTimer()
     if options.output_format == "tfjs_layers_model":
         return _convert_layers_model(options, metadata, timer)

@@ -1,7 +1,7 @@
 """Reads a TF-Hub model: a TF1 hub module or a TF2 SavedModel.
 
 A handle is a local directory, a ``file://`` URL, or an http(s) URL, which is downloaded into
-tensorflow_hub's cache first (see hub_download). Under Bazel, conversions never touch the
+tensorflow_hub's cache first (see remote_input). Under Bazel, conversions never touch the
 network: a repository rule fetches the model with a sha256 and passes the directory.
 """
 
@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from google.protobuf import empty_pb2, unknown_fields
 
-from tools.converter import hub_download, input_files, saved_model_reader
+from tools.converter import remote_input, input_files, saved_model_reader
 from tools.converter.errors import ConversionError
 from tools.remote_models import handles
 
@@ -25,7 +25,7 @@ def local_path(handle: str, sha256: Optional[str] = None) -> str:
     if handle.startswith("file://"):
         return handle[len("file://"):]
     if handles.is_http(handle):
-        return hub_download.fetch(handle, sha256)
+        return remote_input.fetch(handle, sha256)
     if "://" in handle:
         raise ConversionError(
             f"tf_hub handle {handle} is neither a local directory nor an http(s) URL")

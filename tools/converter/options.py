@@ -13,6 +13,7 @@ KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
 OUTPUT_FORMATS = ("tfjs_graph_model", "tfjs_layers_model")
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
+_DOWNLOADABLE = ("tf_hub", "keras", "keras_keras")  # formats whose INPUT may be an http(s) URL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,8 +25,8 @@ class ConversionOptions:
     ``control_flow_v2`` keeps functional ``While``/``If`` ops, which TF.js executes; False
     lowers them to Switch/Merge frames, as the reference converter does by default.
     ``quantize`` maps a dtype (float16, uint8, uint16) to the weight-name globs it applies to.
-    ``hub_sha256`` is the sha256 (hex) the archive of a tf_hub handle that is an http(s) URL
-    must have.
+    ``hub_sha256`` is the sha256 (hex) that the download must have when INPUT is an http(s)
+    URL (tf_hub, keras, keras_keras).
     """
 
     input_path: str
@@ -71,9 +72,10 @@ class ConversionOptions:
                 "--output_node_names is required for --input_format=tf_frozen_model "
                 "(comma-separated names of the graph's output nodes)")
         if self.hub_sha256 is not None:
-            if self.input_format != "tf_hub" or not handles.is_http(self.input_path):
-                raise ConversionError("--hub_sha256 applies to --input_format=tf_hub with an "
-                                      f"http(s) URL as INPUT, not {self.input_path}")
+            if self.input_format not in _DOWNLOADABLE or not handles.is_http(self.input_path):
+                raise ConversionError(
+                    "--hub_sha256 applies to an http(s) URL as INPUT with --input_format="
+                    f"{', '.join(_DOWNLOADABLE)}, not {self.input_path}")
             if not re.fullmatch(r"[0-9a-fA-F]{64}", self.hub_sha256):
                 raise ConversionError(f"--hub_sha256={self.hub_sha256} is not a sha256 "
                                       "(64 hex digits)")

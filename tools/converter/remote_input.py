@@ -1,4 +1,5 @@
-"""Fetches a TF-Hub handle that is an http(s) URL into tensorflow_hub's module cache.
+"""Fetches a model named by an http(s) URL (a TF-Hub handle, an archive, a Keras file) into
+tensorflow_hub's module cache.
 
 The cache is tensorflow_hub's own (``TFHUB_CACHE_DIR``, else its temporary directory), with
 its naming: the model's directory is ``sha1(handle)``, complete once it exists and is not
@@ -7,12 +8,15 @@ archive's sha256 beside it (``<sha1>.sha256``): ``--hub_sha256`` reuses a cached
 when that record matches, and otherwise downloads again and checks the new archive.
 """
 
+import contextlib
 import hashlib
 import os
+import posixpath
 import shutil
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from http import client
@@ -67,16 +71,32 @@ def _download(url, archive_path, cache):
     return digest.hexdigest()
 
 
-def _install(archive_path, kind, url, module_dir, digest):
-    """Unpacks the archive beside ``module_dir`` and moves it into place with its digest."""
+def _unpack(download, kind, url, fresh):
+    """Puts the downloaded file into the empty directory ``fresh``: an archive's tree, or a
+    Keras file under the base name of the URL's path."""
+    if kind == "file":
+        path = os.path.join(fresh, _file_name(url))
+        os.rename(download, path)
+        os.chmod(path, 0o644)
+        return
+    try:
+        safe_extract.extract(download, fresh, kind, label=url)
+    except safe_extract.ArchiveError as e:
+        raise ConversionError(str(e)) from e
+
+
+def _file_name(url):
+    return posixpath.basename(urllib.parse.urlsplit(url).path)
+
+
+def _install(download, kind, url, module_dir, digest):
+    """Unpacks the download beside ``module_dir`` and moves it into place with its digest."""
     cache = os.path.dirname(module_dir)
     fresh = tempfile.mkdtemp(prefix=os.path.basename(module_dir) + ".", suffix=".tmp", dir=cache)
     retired = None
     try:
-        try:
-            safe_extract.extract(archive_path, fresh, kind, label=url)
-        except safe_extract.ArchiveError as e:
-            raise ConversionError(str(e)) from e
+        _unpack(download, kind, url, fresh)
+        os.chmod(fresh, 0o755)
         if os.path.lexists(module_dir):
             retired = fresh + ".old"
             os.rename(module_dir, retired)
@@ -91,33 +111,40 @@ def _install(archive_path, kind, url, module_dir, digest):
             shutil.rmtree(retired, ignore_errors=True)
 
 
-def fetch(handle: str, sha256: Optional[str] = None) -> str:
-    """Returns the local directory of the model at the http(s) ``handle``, downloading and
-    unpacking it into the cache unless it is there already (with the archive digest ``sha256``,
-    when given). Raises ConversionError (one line) for a download, digest or archive failure;
-    nothing is cached then."""
+def fetch(handle: str, sha256: Optional[str] = None, keras_file: bool = False) -> str:
+    """Returns the local path of the model at the http(s) ``handle``, downloading it into the
+    cache unless it is there already (from an archive with the digest ``sha256``, when given).
+
+    A hub handle or archive URL gives the unpacked directory; with ``keras_file``, the URL
+    must name a Keras ``.keras``/``.h5`` file and its path is returned. Raises ConversionError
+    (one line) for a download, digest or archive failure; nothing is cached then.
+    """
     try:
         url, kind = handles.resolve(handle)
     except ValueError as e:
         raise ConversionError(str(e)) from e
-    if kind == "file":
+    if keras_file and kind != "file":
+        raise ConversionError(f"{handle} does not name a Keras file (.keras or .h5)")
+    if kind == "file" and not keras_file:
         raise ConversionError(f"tf_hub handle {handle} names a Keras file, not a model archive; "
                               "use --input_format=keras or keras_keras")
     cache = cache_dir()
     module_dir = os.path.join(cache, hashlib.sha1(handle.encode("utf8")).hexdigest())
+    local = os.path.join(module_dir, _file_name(url)) if keras_file else module_dir
     if _complete(module_dir) and (sha256 is None
                                   or _read_text(module_dir + ".sha256") == sha256.lower()):
-        return module_dir
+        return local
     os.makedirs(cache, exist_ok=True)
-    fd, archive_path = tempfile.mkstemp(
+    fd, download = tempfile.mkstemp(
         prefix=os.path.basename(module_dir) + ".", suffix=".download", dir=cache)
     os.close(fd)
     try:
-        digest = _download(url, archive_path, cache)
+        digest = _download(url, download, cache)
         if sha256 is not None and digest != sha256.lower():
             raise ConversionError(f"{url} has sha256 {digest}, but --hub_sha256 is "
                                   f"{sha256.lower()}")
-        _install(archive_path, kind, url, module_dir, digest)
+        _install(download, kind, url, module_dir, digest)
     finally:
-        os.remove(archive_path)
-    return module_dir
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(download)
+    return local
