@@ -150,3 +150,10 @@ def test_hub_sha256_misuse(tmp_path, input_path, sha256, message):
     result = tfjs.convert(input_path, tmp_path / "web", "--input_format=tf_hub",
                           f"--hub_sha256={sha256}", check=False)
     assert len(_one_error(result, message)) == 1
+
+
+def test_plain_http_to_another_host_is_refused(tmp_path):
+    result = tfjs.convert("http://models.example/m.tar.gz", tmp_path / "web",
+                          "--input_format=tf_hub", env=_cache(tmp_path), check=False)
+    assert len(_one_error(result, "http://models.example/m.tar.gz is plain http")) == 1
+    assert not (tmp_path / "cache").exists()

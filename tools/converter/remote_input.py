@@ -27,6 +27,8 @@ from tools.remote_models import handles, safe_extract
 
 _CHUNK = 1 << 20
 _TIMEOUT_SECONDS = 60
+# Plain http has no integrity: only a server on this machine (tests, a local mirror) may use it.
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 def cache_dir() -> str:
@@ -49,11 +51,20 @@ def _read_text(path):
         return None
 
 
+def _plain_http(url):
+    """Whether ``url`` is plain http to another machine than this one."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS
+
+
 def _download(url, archive_path, cache):
     """Writes the body at ``url`` to ``archive_path``; returns its sha256 (hex)."""
     digest = hashlib.sha256()
     try:
         with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
+            if _plain_http(response.geturl()):
+                raise ConversionError(f"cannot download {url}: it redirects to plain http "
+                                      f"({response.geturl()})")
             length = response.headers.get("Content-Length")
             size = f"{int(length) / 1e6:.1f} MB" if length and length.isdigit() else "size unknown"
             sys.stderr.write(f"tfjs_converter: downloading {url} ({size}) -> {cache}\n")
@@ -91,6 +102,8 @@ def _file_name(url):
 
 def _install(download, kind, url, module_dir, digest):
     """Unpacks the download beside ``module_dir`` and moves it into place with its digest."""
+    if _complete(module_dir) and _read_text(module_dir + ".sha256") == digest:
+        return  # another conversion installed the same download meanwhile
     cache = os.path.dirname(module_dir)
     fresh = tempfile.mkdtemp(prefix=os.path.basename(module_dir) + ".", suffix=".tmp", dir=cache)
     retired = None
@@ -128,6 +141,9 @@ def fetch(handle: str, sha256: Optional[str] = None, keras_file: bool = False) -
     if kind == "file" and not keras_file:
         raise ConversionError(f"tf_hub handle {handle} names a Keras file, not a model archive; "
                               "use --input_format=keras or keras_keras")
+    if _plain_http(url):
+        raise ConversionError(f"{handle} is plain http, which only a server on this machine "
+                              "may use; use https")
     cache = cache_dir()
     module_dir = os.path.join(cache, hashlib.sha1(handle.encode("utf8")).hexdigest())
     local = os.path.join(module_dir, _file_name(url)) if keras_file else module_dir

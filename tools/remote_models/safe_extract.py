@@ -84,7 +84,7 @@ def _zip_entries(archive, label):
         mode = info.external_attr >> 16 if info.create_system == 3 else 0
         file_type = stat.S_IFMT(mode)
         link = ""
-        if info.is_dir():
+        if info.is_dir() or file_type == stat.S_IFDIR:
             kind = "dir"
         elif file_type in (0, stat.S_IFREG):
             kind = "file"
