@@ -20,7 +20,8 @@ SCRIPT = pathlib.Path(handles.__file__)
      "?tf-hub-format=compressed"),
     ("http://127.0.0.1:8000/m?token=a%20b", "http://127.0.0.1:8000/m?token=a%20b"
      "&tf-hub-format=compressed"),
-    ("https://h.example/m?tf-hub-format=compressed", "https://h.example/m?tf-hub-format=compressed"),
+    ("https://h.example/m?tf-hub-format=compressed",
+     "https://h.example/m?tf-hub-format=compressed"),
 ])
 def test_hub_handles_ask_for_the_compressed_model(handle, url):
     assert handles.resolve(handle) == (url, "tar.gz")
