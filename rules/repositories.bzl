@@ -2,6 +2,7 @@
 
 load("//rules/private:converter_env.bzl", "converter_repositories")
 load("//rules/private:npm_packages.bzl", "tfjs_npm_repository")
+load("//rules/private:remote_model.bzl", "remote_model")
 
 def rules_tfjs_dependencies(python_interpreter = "", python_interpreter_target = None):
     """Declares @tfjs_converter_env (the converter's Python environment) and @tfjs_npm (TF.js).
@@ -19,3 +20,15 @@ def rules_tfjs_dependencies(python_interpreter = "", python_interpreter_target =
 def rules_tfjs_register_toolchains():
     """Registers rules_tfjs's own converter as the default converter toolchain."""
     native.register_toolchains("@rules_tfjs//tools/converter:default_toolchain")
+
+def tfjs_remote_model(name, url, sha256 = "", strip_prefix = "", **kwargs):
+    """Declares a published model as the repository `@<name>`; `@<name>//:model` is a tfjs_web_model src.
+
+    Args:
+      name: the repository's name.
+      url: a TF-Hub or Kaggle handle, or the URL of a .tar.gz/.tgz/.zip archive or .keras/.h5 file.
+      sha256: the sha256 of what the URL serves; required (the error without it prints the digest).
+      strip_prefix: a folder of the archive that holds the model.
+      **kwargs: max_bytes, the largest total size of the extracted files (default 16 GiB).
+    """
+    remote_model(name = name, url = url, sha256 = sha256, strip_prefix = strip_prefix, **kwargs)

@@ -2,6 +2,7 @@
 
 load(":converter_env.bzl", "SUPPORTED_PYTHONS", "converter_repositories")
 load(":npm_packages.bzl", "tfjs_npm_repository")
+load(":remote_model.bzl", "remote_model")
 
 _converter_tag = tag_class(
     doc = "Configures the converter's Python environment. The root module's tag wins.",
@@ -16,6 +17,20 @@ _converter_tag = tag_class(
     },
 )
 
+_remote_model_tag = tag_class(
+    doc = "Declares a published model as the repository `@<name>`, whose `:model` target is a " +
+          "tfjs_web_model src (see remote_model in rules/private/remote_model.bzl).",
+    attrs = {
+        "name": attr.string(mandatory = True, doc = "The repository's name (then `use_repo` it)."),
+        "url": attr.string(mandatory = True, doc = "A TF-Hub or Kaggle handle, or the URL of a " +
+                                                  ".tar.gz/.tgz/.zip archive or .keras/.h5 file."),
+        "sha256": attr.string(doc = "The sha256 of what the URL serves; required (the error " +
+                                    "without it prints the digest to add)."),
+        "strip_prefix": attr.string(doc = "A folder of the archive that holds the model."),
+        "max_bytes": attr.int(doc = "Largest total size of the extracted files (default 16 GiB)."),
+    },
+)
+
 def _tfjs_impl(module_ctx):
     chosen = None
     for module in module_ctx.modules:
@@ -27,6 +42,15 @@ def _tfjs_impl(module_ctx):
         python_interpreter_target = chosen.python_interpreter_target if chosen else None,
     )
     tfjs_npm_repository()
+    for module in module_ctx.modules:
+        for tag in module.tags.remote_model:
+            remote_model(
+                name = tag.name,
+                url = tag.url,
+                sha256 = tag.sha256,
+                strip_prefix = tag.strip_prefix,
+                **({"max_bytes": tag.max_bytes} if tag.max_bytes else {})
+            )
 
 tfjs = module_extension(
     implementation = _tfjs_impl,
@@ -36,6 +60,7 @@ holds them), unpacked, and declared as inputs of every conversion; and `@tfjs_np
 esbuild that `tfjs_model_test` and `tfjs_bundle` use (installed by `npm ci` when first needed).
 
 In MODULE.bazel: `tfjs = use_extension("@rules_tfjs//rules:extensions.bzl", "tfjs")`, then
-optionally `tfjs.converter(python_interpreter = "python3.12")`.""",
-    tag_classes = {"converter": _converter_tag},
+optionally `tfjs.converter(python_interpreter = "python3.12")`, and for each published model
+`tfjs.remote_model(name = ..., url = ..., sha256 = ...)` with `use_repo(tfjs, name)`.""",
+    tag_classes = {"converter": _converter_tag, "remote_model": _remote_model_tag},
 )
