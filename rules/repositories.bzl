@@ -29,6 +29,6 @@ def tfjs_remote_model(name, url, sha256 = "", strip_prefix = "", **kwargs):
       url: a TF-Hub or Kaggle handle, or the URL of a .tar.gz/.tgz/.zip archive or .keras/.h5 file.
       sha256: the sha256 of what the URL serves; required (the error without it prints the digest).
       strip_prefix: a folder of the archive that holds the model.
-      **kwargs: max_bytes, the largest total size of the extracted files (default 16 GiB).
+      **kwargs: max_size_mb, the largest total size of the extracted files in MiB (default 16384).
     """
     remote_model(name = name, url = url, sha256 = sha256, strip_prefix = strip_prefix, **kwargs)

@@ -27,7 +27,7 @@ _remote_model_tag = tag_class(
         "sha256": attr.string(doc = "The sha256 of what the URL serves; required (the error " +
                                     "without it prints the digest to add)."),
         "strip_prefix": attr.string(doc = "A folder of the archive that holds the model."),
-        "max_bytes": attr.int(doc = "Largest total size of the extracted files (default 16 GiB)."),
+        "max_size_mb": attr.int(doc = "Largest total size of the extracted files in MiB (default 16384)."),
     },
 )
 
@@ -49,7 +49,7 @@ def _tfjs_impl(module_ctx):
                 url = tag.url,
                 sha256 = tag.sha256,
                 strip_prefix = tag.strip_prefix,
-                **({"max_bytes": tag.max_bytes} if tag.max_bytes else {})
+                **({"max_size_mb": tag.max_size_mb} if tag.max_size_mb else {})
             )
 
 tfjs = module_extension(

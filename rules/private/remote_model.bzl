@@ -10,9 +10,14 @@ filegroup(
 """
 
 def _run(rctx, what, command):
+    """Runs one of tools/remote_models' scripts; a failure is their one line, naming the model."""
     result = rctx.execute(command, quiet = True)
     if result.return_code != 0:
-        fail("rules_tfjs: remote_model %r: %s" % (rctx.name, (result.stderr or result.stdout).strip() or what))
+        message = (result.stderr or result.stdout).strip() or what
+        if message.startswith("rules_tfjs: "):
+            message = message[len("rules_tfjs: "):]
+        name = rctx.name.replace("+", "~").split("~")[-1]  # the name the user gave
+        fail("rules_tfjs: remote_model %r: %s" % (name, message))
     return result.stdout
 
 def _remote_model_impl(rctx):
@@ -47,7 +52,8 @@ def _remote_model_impl(rctx):
             target,
             "model",
             "--kind=" + kind,
-            "--max_bytes=%d" % rctx.attr.max_bytes,
+            "--max_bytes=%d" % (rctx.attr.max_size_mb * 1024 * 1024),
+            "--label=" + url,
         ]
         if rctx.attr.strip_prefix:
             command.append("--strip_prefix=" + rctx.attr.strip_prefix)
@@ -69,7 +75,7 @@ a URL of a `.keras` or `.h5` file as that file. Downloads go through Bazel's own
 repository cache, `--distdir`, `--experimental_downloader_config` and `.netrc` apply), never from
 an action. Archives are extracted by `tools/remote_models/safe_extract.py`, which refuses entries
 that would land outside the repository, links out of it, device files and archives past
-`max_bytes`, each in one line naming the entry.""",
+`max_size_mb`, each in one line naming the entry.""",
     attrs = {
         "url": attr.string(mandatory = True, doc = "The model's handle or URL."),
         "sha256": attr.string(
@@ -77,9 +83,9 @@ that would land outside the repository, links out of it, device files and archiv
                   "error prints the digest of what was fetched and the line to add.",
         ),
         "strip_prefix": attr.string(doc = "A folder of the archive that holds the model."),
-        "max_bytes": attr.int(
-            default = 16 * 1024 * 1024 * 1024,
-            doc = "Largest total size of the archive's files once extracted.",
+        "max_size_mb": attr.int(
+            default = 16 * 1024,
+            doc = "Largest total size of the archive's files once extracted, in MiB.",
         ),
     },
 )

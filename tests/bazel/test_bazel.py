@@ -1,14 +1,19 @@
 """Bazel end to end: the repository's own Bazel tests, both e2e workspaces, caching and
 reproducibility of conversions, and failing conversions reported by `bazel build`."""
 
+import hashlib
 import os
+import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from tests.bazel.bazel_driver import (REPO_ROOT, bazel, copy_checkout, expunged_afterwards,
                                      output_path, spawns)
 from tests.bazel.remote_cache import nginx_webdav_cache
+from tests.remote_models import archives, http_server
 
 DEMO = "//models:mobilenet_web"
 
@@ -30,11 +35,37 @@ def test_repository_bazel_tests_pass():
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), test
 
 
+@pytest.fixture(scope="module")
+def e2e_published_model(tmp_path_factory):
+    """Serves the e2e workspaces' remote_loop (the loop SavedModel, a .tar.gz at the TF-Hub
+    handle they name) on 127.0.0.1; yields a downloader config rewriting tfhub.dev to it."""
+    root = tmp_path_factory.mktemp("published")
+    subprocess.run([sys.executable, "-m", "tests.e2e_support.make_models", "loop_saved_model",
+                    str(root / "model")], check=True, cwd=REPO_ROOT, capture_output=True,
+                   env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"})
+    archive = root / "tfhub" / "rules-tfjs" / "e2e-loop" / "1"
+    archive.parent.mkdir(parents=True)
+    archives.tar(archive, archives.files_of(root / "model"))
+    declared = re.search(r'sha256 = "([0-9a-f]{64})"',
+                         (REPO_ROOT / "e2e" / "bzlmod" / "MODULE.bazel").read_text()).group(1)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert digest == declared, (
+        f"the published e2e model's sha256 is now {digest} (TensorFlow writes other bytes?): "
+        "put it in e2e/bzlmod/MODULE.bazel and e2e/workspace/WORKSPACE")
+    with http_server.serving(root) as url:
+        config = root / "downloader.cfg"
+        config.write_text(f"rewrite tfhub.dev/(.*) {url}/tfhub/
+")
+        yield config
+
+
 @pytest.mark.parametrize("workspace", ["bzlmod", "workspace"])
-def test_e2e_workspace_converts_and_tfjs_matches_tensorflow(workspace):
-    result = bazel(REPO_ROOT / "e2e" / workspace, "test", "//...")
+def test_e2e_workspace_converts_and_tfjs_matches_tensorflow(workspace, e2e_published_model):
+    result = bazel(REPO_ROOT / "e2e" / workspace, "test", "//...", "//:remote_loop_web_test",
+                   f"--experimental_downloader_config={e2e_published_model}",
+                   binds=[e2e_published_model.parent])
     for test in ("//:loop_web_test", "//:frozen_web_test", "//:keras_layers_web_test",
-                 "//:keras_graph_web_test"):
+                 "//:keras_graph_web_test", "//:remote_loop_web_test"):
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), (
             test, result.stdout[-3000:])
 

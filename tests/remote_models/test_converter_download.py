@@ -4,13 +4,12 @@ into tensorflow_hub's cache, converted exactly as the local directory is, then r
 import hashlib
 import os
 import pathlib
-import tarfile
-import zipfile
 
 import pytest
 
 from tests.bazel import loopback
 from tests.converter import keras_support, model_zoo, tfjs
+from tests.remote_models import archives
 from tests.remote_models import http_server
 
 TF1_PATH = "google/tf1_module/1"  # served as is: the query tf-hub-format=compressed is ignored
@@ -19,14 +18,11 @@ KERAS_PATH = "models/dense.keras"
 
 
 def _tar_gz(directory, archive):
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(directory, arcname=".")
+    archives.tar(archive, archives.files_of(directory))
 
 
 def _zip(directory, archive):
-    with zipfile.ZipFile(archive, "w") as out:
-        for path in sorted(pathlib.Path(directory).rglob("*")):
-            out.write(path, path.relative_to(directory).as_posix())
+    archives.zip_archive(archive, archives.files_of(directory))
 
 
 def _files(directory):

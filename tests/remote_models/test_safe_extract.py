@@ -1,48 +1,19 @@
 """safe_extract: good archives unpack whole; unsafe ones are refused with one line naming the
 entry, and nothing is written, inside the destination or outside it."""
 
-import io
 import os
 import pathlib
 import stat
 import subprocess
 import sys
 import tarfile
-import zipfile
 
 import pytest
 
+from tests.remote_models import archives
 from tools.remote_models import safe_extract
 
 SCRIPT = pathlib.Path(safe_extract.__file__)
-
-
-def _tar(path, entries, mode="w:gz"):
-    """Writes a tar of ``entries``: (name, bytes) files, or (TarInfo, bytes or None)."""
-    with tarfile.open(path, mode) as tar:
-        for name, data in entries:
-            info = name if isinstance(name, tarfile.TarInfo) else tarfile.TarInfo(name)
-            if data is not None:
-                info.size = len(data)
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-    return path
-
-
-def _member(name, kind, linkname="", mode=0o644):
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname, info.mode = kind, linkname, mode
-    return info
-
-
-def _zip(path, entries):
-    """Writes a zip of ``entries``: (name, bytes) files, or (name, bytes, unix mode)."""
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data, *mode in entries:
-            info = zipfile.ZipInfo(name)
-            info.create_system = 3
-            info.external_attr = (mode[0] if mode else stat.S_IFREG | 0o644) << 16
-            archive.writestr(info, data)
-    return path
 
 
 def _tree(root):
@@ -77,11 +48,11 @@ GOOD_TREE = {
 
 
 def test_tar_gz_with_strip_prefix_symlink_and_modes(tmp_path):
-    archive = _tar(tmp_path / "good.tar.gz", [
-        (_member("pkg", tarfile.DIRTYPE, mode=0o700), None),
+    archive = archives.tar(tmp_path / "good.tar.gz", [
+        (archives.member("pkg", tarfile.DIRTYPE, mode=0o700), None),
         ("pkg/sub/a.txt", b"a"),
-        (_member("pkg/run.sh", tarfile.REGTYPE, mode=0o4775), b"#!/bin/sh\n"),
-        (_member("pkg/link", tarfile.SYMTYPE, "sub/a.txt"), None),
+        (archives.member("pkg/run.sh", tarfile.REGTYPE, mode=0o4775), b"#!/bin/sh\n"),
+        (archives.member("pkg/link", tarfile.SYMTYPE, "sub/a.txt"), None),
     ])
     result = _cli(archive, tmp_path / "out", "--kind=tar.gz", "--strip_prefix=pkg/")
     assert (result.returncode, result.stderr) == (0, "")
@@ -92,7 +63,7 @@ def test_tar_gz_with_strip_prefix_symlink_and_modes(tmp_path):
 
 
 def test_zip_with_strip_prefix_and_symlink(tmp_path):
-    archive = _zip(tmp_path / "good.zip", [
+    archive = archives.zip_archive(tmp_path / "good.zip", [
         ("top/pkg/sub/a.txt", b"a"),
         ("top/pkg/run.sh", b"#!/bin/sh\n", stat.S_IFREG | 0o755),
         ("top/pkg/link", b"sub/a.txt", stat.S_IFLNK | 0o777),
@@ -103,17 +74,17 @@ def test_zip_with_strip_prefix_and_symlink(tmp_path):
 
 
 def test_content_decides_the_format(tmp_path):
-    plain_tar = _tar(tmp_path / "plain.tar.gz", [("./a.txt", b"a")], mode="w")
+    plain_tar = archives.tar(tmp_path / "plain.tar.gz", [("./a.txt", b"a")], mode="w")
     safe_extract.extract(plain_tar, tmp_path / "from_tar", "tar.gz")
-    zipped = _zip(tmp_path / "named.tar.gz", [("a.txt", b"a")])
+    zipped = archives.zip_archive(tmp_path / "named.tar.gz", [("a.txt", b"a")])
     safe_extract.extract(zipped, tmp_path / "from_zip", "tar.gz")
     assert _tree(tmp_path / "from_tar") == _tree(tmp_path / "from_zip") == {
         "a.txt": ("file", 0o644, b"a")}
 
 
 def test_hard_link_inside_is_a_copy(tmp_path):
-    archive = _tar(tmp_path / "links.tgz", [
-        ("m/a.txt", b"a"), (_member("m/b.txt", tarfile.LNKTYPE, "m/a.txt"), None)])
+    archive = archives.tar(tmp_path / "links.tgz", [
+        ("m/a.txt", b"a"), (archives.member("m/b.txt", tarfile.LNKTYPE, "m/a.txt"), None)])
     safe_extract.extract(archive, tmp_path / "out", "tar.gz", strip_prefix="m")
     assert _tree(tmp_path / "out") == {"a.txt": ("file", 0o644, b"a"),
                                        "b.txt": ("file", 0o644, b"a")}
@@ -122,50 +93,50 @@ def test_hard_link_inside_is_a_copy(tmp_path):
 # Each: (archive writer, flags, the refused entry, why).
 REFUSED = {
     "absolute_path": (
-        lambda p: _tar(p, [("/tmp/evil", b"x")]), (), "/tmp/evil", "has an absolute path"),
+        lambda p: archives.tar(p, [("/tmp/evil", b"x")]), (), "/tmp/evil", "has an absolute path"),
     "dot_dot": (
-        lambda p: _tar(p, [("ok.txt", b"ok"), ("../x", b"x")]), (), "../x",
+        lambda p: archives.tar(p, [("ok.txt", b"ok"), ("../x", b"x")]), (), "../x",
         "has a '..' component"),
     "dot_dot_inside": (
-        lambda p: _tar(p, [("a/../../x", b"x")]), (), "a/../../x", "has a '..' component"),
+        lambda p: archives.tar(p, [("a/../../x", b"x")]), (), "a/../../x", "has a '..' component"),
     "symlink_absolute": (
-        lambda p: _tar(p, [(_member("passwd", tarfile.SYMTYPE, "/etc/passwd"), None)]), (),
+        lambda p: archives.tar(p, [(archives.member("passwd", tarfile.SYMTYPE, "/etc/passwd"), None)]), (),
         "passwd", "is a symlink to the absolute path '/etc/passwd'"),
     "symlink_up": (
-        lambda p: _tar(p, [(_member("d/x", tarfile.SYMTYPE, "../../x"), None)]), (),
+        lambda p: archives.tar(p, [(archives.member("d/x", tarfile.SYMTYPE, "../../x"), None)]), (),
         "d/x", "is a symlink to '../../x', outside the destination"),
     # Lexically "d/l/.." is "d", but d/l is the destination itself, so this is its parent.
     "symlink_through_symlink": (
-        lambda p: _tar(p, [(_member("d/l", tarfile.SYMTYPE, ".."), None),
-                           (_member("m", tarfile.SYMTYPE, "d/l/.."), None)]), (),
+        lambda p: archives.tar(p, [(archives.member("d/l", tarfile.SYMTYPE, ".."), None),
+                           (archives.member("m", tarfile.SYMTYPE, "d/l/.."), None)]), (),
         "m", "is a symlink to 'd/l/..', outside the destination"),
     "under_symlink": (
-        lambda p: _tar(p, [(_member("l", tarfile.SYMTYPE, "sub"), None), ("l/x", b"x")]), (),
+        lambda p: archives.tar(p, [(archives.member("l", tarfile.SYMTYPE, "sub"), None), ("l/x", b"x")]), (),
         "l/x", "lies under the symlink 'l'"),
     "hard_link_outside": (
-        lambda p: _tar(p, [(_member("h", tarfile.LNKTYPE, "../outside"), None)]), (),
+        lambda p: archives.tar(p, [(archives.member("h", tarfile.LNKTYPE, "../outside"), None)]), (),
         "h", "is a hard link to '../outside', outside the destination"),
     "hard_link_absolute": (
-        lambda p: _tar(p, [(_member("h", tarfile.LNKTYPE, "/etc/passwd"), None)]), (),
+        lambda p: archives.tar(p, [(archives.member("h", tarfile.LNKTYPE, "/etc/passwd"), None)]), (),
         "h", "is a hard link to '/etc/passwd', outside the destination"),
     "char_device": (
-        lambda p: _tar(p, [(_member("null", tarfile.CHRTYPE), None)]), (), "null",
+        lambda p: archives.tar(p, [(archives.member("null", tarfile.CHRTYPE), None)]), (), "null",
         "is a character device"),
-    "fifo": (lambda p: _tar(p, [(_member("pipe", tarfile.FIFOTYPE), None)]), (), "pipe",
+    "fifo": (lambda p: archives.tar(p, [(archives.member("pipe", tarfile.FIFOTYPE), None)]), (), "pipe",
              "is a FIFO"),
     "too_big": (
-        lambda p: _tar(p, [("a", b"x" * 40), ("b", b"x" * 40)]), ("--max_bytes=64",), "b",
+        lambda p: archives.tar(p, [("a", b"x" * 40), ("b", b"x" * 40)]), ("--max_bytes=64",), "b",
         "the archive expands to more than 64 bytes (max_bytes)"),
     "outside_strip_prefix": (
-        lambda p: _tar(p, [("pkg/a", b"a"), ("README", b"r")]), ("--strip_prefix=pkg",),
+        lambda p: archives.tar(p, [("pkg/a", b"a"), ("README", b"r")]), ("--strip_prefix=pkg",),
         "README", "is not under strip_prefix 'pkg'"),
-    "twice": (lambda p: _tar(p, [("a", b"1"), ("./a", b"2")]), (), "./a",
+    "twice": (lambda p: archives.tar(p, [("a", b"1"), ("./a", b"2")]), (), "./a",
               "appears twice in the archive"),
-    "zip_dot_dot": (lambda p: _zip(p, [("../x", b"x")]), (), "../x", "has a '..' component"),
+    "zip_dot_dot": (lambda p: archives.zip_archive(p, [("../x", b"x")]), (), "../x", "has a '..' component"),
     "zip_symlink_absolute": (
-        lambda p: _zip(p, [("passwd", b"/etc/passwd", stat.S_IFLNK | 0o777)]), (), "passwd",
+        lambda p: archives.zip_archive(p, [("passwd", b"/etc/passwd", stat.S_IFLNK | 0o777)]), (), "passwd",
         "is a symlink to the absolute path '/etc/passwd'"),
-    "zip_too_big": (lambda p: _zip(p, [("a", b"x" * 100)]), ("--max_bytes=99",), "a",
+    "zip_too_big": (lambda p: archives.zip_archive(p, [("a", b"x" * 100)]), ("--max_bytes=99",), "a",
                     "the archive expands to more than 99 bytes (max_bytes)"),
 }
 
@@ -184,7 +155,7 @@ def test_unsafe_entry_is_refused(tmp_path, case):
 
 
 def test_strip_prefix_matching_nothing(tmp_path):
-    archive = _tar(tmp_path / "m.tgz", [(_member("pkg", tarfile.DIRTYPE), None)])
+    archive = archives.tar(tmp_path / "m.tgz", [(archives.member("pkg", tarfile.DIRTYPE), None)])
     with pytest.raises(safe_extract.ArchiveError, match=r"^m.tgz: strip_prefix 'pkg/sub' "
                                                         "matches no entry$"):
         safe_extract.extract(archive, tmp_path / "out", "tar.gz", strip_prefix="pkg/sub")
@@ -203,7 +174,7 @@ def test_not_an_archive(tmp_path):
 
 
 def test_truncated_archive(tmp_path):
-    archive = _tar(tmp_path / "whole.tgz", [("a", os.urandom(100_000))])
+    archive = archives.tar(tmp_path / "whole.tgz", [("a", os.urandom(100_000))])
     truncated = tmp_path / "cut.tgz"
     truncated.write_bytes(archive.read_bytes()[:50_000])
     result = _cli(truncated, tmp_path / "out", "--kind=tar.gz")
@@ -214,7 +185,7 @@ def test_truncated_archive(tmp_path):
 
 
 def test_non_empty_destination_is_refused(tmp_path):
-    archive = _tar(tmp_path / "m.tgz", [("a", b"a")])
+    archive = archives.tar(tmp_path / "m.tgz", [("a", b"a")])
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "mine").write_text("keep")
     with pytest.raises(safe_extract.ArchiveError, match="exists and is not an empty directory"):

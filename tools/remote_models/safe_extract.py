@@ -304,9 +304,11 @@ def main(argv=None):
     parser.add_argument("--kind", required=True, choices=KINDS)
     parser.add_argument("--strip_prefix", default="")
     parser.add_argument("--max_bytes", type=int, default=DEFAULT_MAX_BYTES)
+    parser.add_argument("--label", help="How messages name the archive (default: its file name).")
     args = parser.parse_args(argv)
     try:
-        extract(args.archive, args.destination, args.kind, args.strip_prefix, args.max_bytes)
+        extract(args.archive, args.destination, args.kind, args.strip_prefix, args.max_bytes,
+                label=args.label)
     except ArchiveError as e:
         sys.stderr.write(f"rules_tfjs: {e}\n")
         return 1
