@@ -9,6 +9,10 @@ filegroup(
 )
 """
 
+def _name(rctx):
+    """The repository's name as the user gave it (rctx.name is canonical under bzlmod)."""
+    return rctx.name.replace("+", "~").split("~")[-1]
+
 def _run(rctx, what, command):
     """Runs one of tools/remote_models' scripts; a failure is their one line, naming the model."""
     result = rctx.execute(command, quiet = True)
@@ -16,14 +20,13 @@ def _run(rctx, what, command):
         message = (result.stderr or result.stdout).strip() or what
         if message.startswith("rules_tfjs: "):
             message = message[len("rules_tfjs: "):]
-        name = rctx.name.replace("+", "~").split("~")[-1]  # the name the user gave
-        fail("rules_tfjs: remote_model %r: %s" % (name, message))
+        fail("rules_tfjs: remote_model %r: %s" % (_name(rctx), message))
     return result.stdout
 
 def _remote_model_impl(rctx):
     python = rctx.which("python3")
     if not python:
-        fail("rules_tfjs: remote_model %r: python3 is not on PATH (it extracts the archive)" % rctx.name)
+        fail("rules_tfjs: remote_model %r: python3 is not on PATH (it extracts the archive)" % _name(rctx))
     url, kind = _run(rctx, "resolving the handle", [
         python,
         rctx.path(Label("//tools/remote_models:handles.py")),
@@ -43,7 +46,7 @@ def _remote_model_impl(rctx):
     if not rctx.attr.sha256:
         fail(("rules_tfjs: remote_model %r: sha256 is required. What %s served has sha256 %s; " +
               "if you trust it, add:\n    sha256 = \"%s\",") %
-             (rctx.name, url, downloaded.sha256, downloaded.sha256))
+             (_name(rctx), url, downloaded.sha256, downloaded.sha256))
     if kind != "file":
         rctx.report_progress("extracting " + target)
         command = [

@@ -54,8 +54,7 @@ def e2e_published_model(tmp_path_factory):
         "put it in e2e/bzlmod/MODULE.bazel and e2e/workspace/WORKSPACE")
     with http_server.serving(root) as url:
         config = root / "downloader.cfg"
-        config.write_text(f"rewrite tfhub.dev/(.*) {url}/tfhub/
-")
+        config.write_text(f"rewrite tfhub.dev/(.*) {url}/tfhub/$1\n")
         yield config
 
 
