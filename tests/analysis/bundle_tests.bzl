@@ -2,6 +2,7 @@
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
 load("//rules:defs.bzl", "tfjs_bundle")
+load(":web_model_tests.bzl", "failure_test")
 
 _ENV = {"PATH": "/bin:/usr/bin:/usr/local/bin"}
 
@@ -28,17 +29,6 @@ def _actions_test_impl(ctx):
     return analysistest.end(env)
 
 actions_test = analysistest.make(_actions_test_impl)
-
-def _failure_test_impl(ctx):
-    env = analysistest.begin(ctx)
-    asserts.expect_failure(env, ctx.attr.message)
-    return analysistest.end(env)
-
-failure_test = analysistest.make(
-    _failure_test_impl,
-    expect_failure = True,
-    attrs = {"message": attr.string()},
-)
 
 def bundle_test_suite(name):
     """Declares the targets under test and the tests of tfjs_bundle (uses :full and :keras_layers)."""
