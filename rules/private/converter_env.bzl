@@ -149,8 +149,10 @@ def _converter_wheel_impl(rctx):
     # unchecked pycs with relative file names are the same bytes on every machine.
     rctx.report_progress("Compiling " + file)
     result = rctx.execute(
-        [python.path, "-S", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-         "site"],
+        # One process, not -j: marshal flags objects by their reference counts, which depend on
+        # what the compiling process compiled before, so pycs split among workers at random
+        # differed between output bases (keras/src/legacy/backend.py) and missed the remote cache.
+        [python.path, "-S", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", "site"],
         timeout = 1800,
     )
     if result.return_code != 0:
