@@ -9,12 +9,14 @@ import os
 import time
 from typing import Dict, Tuple
 
-from tools.converter import (frozen_graph_reader, function_outputs, hash_tables, hub_reader,
-                             keras_reader, layers_model, layers_model_reader, loop_list_writes,
-                             model_json, op_check, optimizer, output_dir, remote_input,
-                             saved_model_reader, signature, text_file_tables, version, weights)
+from tools.converter import hash_tables, remote_input, signature, text_file_tables, version
+from tools.converter.legalize import function_outputs, loop_list_writes, op_check
+from tools.converter.passes import optimizer
+from tools.converter.readers import (frozen_graph_reader, hub_reader, keras_reader,
+                                     layers_model_reader, saved_model_reader)
+from tools.converter.writers import layers_model, model_json, output_dir, weights
 from tools.converter.errors import ConversionError
-from tools.converter.freezer import freeze
+from tools.converter.passes.freezer import freeze
 from tools.converter.options import ConversionOptions
 from tools.remote_models import handles
 

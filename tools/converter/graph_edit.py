@@ -6,7 +6,7 @@ import numpy as np
 from tensorflow.core.framework import attr_value_pb2, node_def_pb2
 from tensorflow.python.framework import tensor_util
 
-from tools.converter.graph_pruning import input_node_name
+from tools.converter.passes.graph_pruning import input_node_name
 
 
 def const_value(node):

@@ -11,8 +11,9 @@ from typing import Dict, Optional, Tuple
 
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2, types_pb2
 
-from tools.converter import graph_edit, graph_pruning, signature
-from tools.converter.graph_source import TensorSpec
+from tools.converter import graph_edit, signature
+from tools.converter.passes import graph_pruning
+from tools.converter.readers.graph_source import TensorSpec
 
 TABLE_OPS = ("HashTable", "HashTableV2", "MutableHashTable", "MutableHashTableV2")
 _SCALAR = tensor_shape_pb2.TensorShapeProto()

@@ -10,7 +10,8 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.python.framework import dtypes, tensor_util
 
-from tools.converter import graph_edit, input_files
+from tools.converter import graph_edit
+from tools.converter.readers import input_files
 from tools.converter.errors import ConversionError
 
 _TEXT_FILE_OPS = ("InitializeTableFromTextFile", "InitializeTableFromTextFileV2")

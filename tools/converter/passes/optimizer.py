@@ -10,10 +10,11 @@ ops TF.js lacks are rewritten into ops it has; what no output needs is dropped.
 
 from typing import Sequence
 
-from tools.converter import (batch_norm, bias_add, depthwise, fused_ops, graph_pruning, nchw,
-                             op_rewrites, prelu)
-from tools.converter.graph_pruning import input_node_name
-from tools.converter.freezer import run_grappler
+from tools.converter.legalize import op_rewrites
+from tools.converter.passes import (batch_norm, bias_add, depthwise, fused_ops, graph_pruning,
+                                    nchw, prelu)
+from tools.converter.passes.graph_pruning import input_node_name
+from tools.converter.passes.freezer import run_grappler
 
 _GENERIC_PASSES = ("pruning", "constfold", "arithmetic", "dependency") * 2
 # No "arithmetic" after fusing: it would merge adds back into AddN.

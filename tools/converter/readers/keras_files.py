@@ -10,7 +10,7 @@ import os
 import zipfile
 import zlib
 
-from tools.converter import checkpoint, input_files, saved_model_reader
+from tools.converter.readers import checkpoint, input_files, saved_model_reader
 from tools.converter.errors import one_line
 
 # What h5py raises for a file HDF5 cannot read: it sorts HDF5's errors into these.

@@ -9,9 +9,10 @@ import os
 
 from tensorflow.python.framework import convert_to_constants
 
-from tools.converter import input_files, keras_files, layers_model
+from tools.converter.readers import input_files, keras_files
+from tools.converter.writers import layers_model
 from tools.converter.errors import ConversionError, one_line
-from tools.converter.graph_source import GraphSource, TensorSpec
+from tools.converter.readers.graph_source import GraphSource, TensorSpec
 
 def custom_layers(config, known_classes):
     """The (class, name) of layers that are not Keras's own, in config order."""

@@ -8,7 +8,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 from tensorflow.python.framework import tensor_util
 
-from tools.converter import input_files
+from tools.converter.readers import input_files
 from tools.converter.errors import ConversionError
 
 # Tensor value fields of a Const node; their content moves to the shards.

@@ -5,9 +5,10 @@ import inspect
 import json
 import os
 
-from tools.converter import input_files, weights
+from tools.converter.readers import input_files
+from tools.converter.writers import weights
 from tools.converter.errors import ConversionError, one_line
-from tools.converter.layers_model import weight_names
+from tools.converter.writers.layers_model import weight_names
 
 
 # Arguments tf_keras's base Layer takes through **kwargs.

@@ -12,7 +12,7 @@ import numpy as np
 from tensorflow.core.framework import node_def_pb2
 
 from tools.converter import graph_edit
-from tools.converter.graph_pruning import input_node_name
+from tools.converter.passes.graph_pruning import input_node_name
 
 _BATCH_NORMS = ("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
 _SCALABLE = ("Conv2D", "DepthwiseConv2dNative", "MatMul")

@@ -4,8 +4,8 @@ FusedDepthwiseConv2dNative, which TF.js runs as one kernel; grappler does not ma
 from tensorflow.core.framework import node_def_pb2
 
 from tools.converter import graph_edit
-from tools.converter.fused_ops import TFJS_FUSABLE_ACTIVATIONS
-from tools.converter.graph_pruning import input_node_name
+from tools.converter.passes.fused_ops import TFJS_FUSABLE_ACTIVATIONS
+from tools.converter.passes.graph_pruning import input_node_name
 
 _COPIED_ATTRS = ("T", "strides", "padding", "explicit_paddings", "data_format", "dilations")
 

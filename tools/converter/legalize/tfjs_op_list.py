@@ -1,7 +1,8 @@
 """The ops TF.js 4.22 executes, generated from @tensorflow/tfjs-converter's own op mappers.
 
 Regenerate after changing the pinned TF.js (tools/js/package-lock.json):
-    python -m tools.converter.tfjs_op_list tools/js/node_modules > tools/converter/tfjs_ops.json
+    python -m tools.converter.legalize.tfjs_op_list tools/js/node_modules \
+        > tools/converter/legalize/tfjs_ops.json
 A test fails when the checked-in list and the installed package disagree.
 """
 

@@ -12,7 +12,7 @@ have, so both Keras versions reach the same graph.
 from tensorflow.core.framework import node_def_pb2
 
 from tools.converter import graph_edit
-from tools.converter.graph_pruning import input_node_name
+from tools.converter.passes.graph_pruning import input_node_name
 
 _ADDS = ("Add", "AddV2")
 PRODUCERS = ("Conv2D", "DepthwiseConv2dNative", "MatMul")

@@ -5,7 +5,7 @@ joins a preceding fused Conv2D/MatMul/depthwise convolution as its activation.
 """
 
 from tools.converter import graph_edit
-from tools.converter.graph_pruning import input_node_name
+from tools.converter.passes.graph_pruning import input_node_name
 
 _FUSABLE = ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative")
 

@@ -23,7 +23,8 @@ import numpy as np
 from tensorflow.core.framework import graph_pb2
 from tensorflow.python.framework import dtypes
 
-from tools.converter import graph_edit, graph_pruning
+from tools.converter import graph_edit
+from tools.converter.passes import graph_pruning
 
 # Ops that store their item input itself in the list: index of that input, dtype attribute.
 _WRITES = {"TensorListSetItem": (2, "element_dtype"), "TensorListPushBack": (1, "element_dtype"),

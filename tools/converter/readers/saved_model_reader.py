@@ -17,9 +17,11 @@ from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
 from tensorflow.python.framework import tensor_util
 
-from tools.converter import checkpoint, graph_pruning, input_files
+from tools.converter.passes import graph_pruning
+from tools.converter.readers import checkpoint, input_files
 from tools.converter.errors import ConversionError, one_line
-from tools.converter.graph_source import VARIABLE_OPS, GraphSource, InitializerSource, TensorSpec
+from tools.converter.readers.graph_source import (VARIABLE_OPS, GraphSource, InitializerSource,
+                                                  TensorSpec)
 
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 _INIT_OP_COLLECTIONS = ("saved_model_main_op", "legacy_init_op", "table_initializer")

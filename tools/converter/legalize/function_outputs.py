@@ -6,7 +6,8 @@ its enclosing loop body -- would both read the last index. An Identity per extra
 each one exact.
 """
 
-from tools.converter import graph_edit, graph_pruning
+from tools.converter import graph_edit
+from tools.converter.passes import graph_pruning
 
 
 def separate_function_outputs(graph_def):

@@ -8,7 +8,7 @@ import re
 from tensorflow.python.framework import errors
 from tensorflow.python.training import py_checkpoint_reader
 
-from tools.converter import input_files
+from tools.converter.readers import input_files
 from tools.converter.errors import one_line
 
 _SHARD = re.compile(r"\.data-(\d{5})-of-(\d{5})$")

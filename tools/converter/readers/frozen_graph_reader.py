@@ -6,9 +6,10 @@ from typing import Sequence
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from tools.converter import graph_pruning, input_files
+from tools.converter.passes import graph_pruning
+from tools.converter.readers import input_files
 from tools.converter.errors import ConversionError
-from tools.converter.graph_source import VARIABLE_OPS, GraphSource, TensorSpec
+from tools.converter.readers.graph_source import VARIABLE_OPS, GraphSource, TensorSpec
 
 
 def _read_graph_def(path):

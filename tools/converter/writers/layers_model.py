@@ -12,9 +12,9 @@ import numpy as np
 from absl import logging
 
 from tools.converter.errors import ConversionError
-from tools.converter.tfjs_translation import (check_settings, config_objects, settings_of,
+from tools.converter.writers.tfjs_translation import (check_settings, config_objects, settings_of,
                                               table, tfjs_classes, translate)
-from tools.converter.weights import to_tfjs_dtype
+from tools.converter.writers.weights import to_tfjs_dtype
 
 FORMAT = "layers-model"
 

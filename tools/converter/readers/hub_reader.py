@@ -10,7 +10,8 @@ from typing import Optional, Sequence
 
 from google.protobuf import empty_pb2, unknown_fields
 
-from tools.converter import input_files, remote_input, saved_model_reader
+from tools.converter import remote_input
+from tools.converter.readers import input_files, saved_model_reader
 from tools.converter.errors import ConversionError
 from tools.remote_models import handles
 

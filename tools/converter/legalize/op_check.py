@@ -1,6 +1,6 @@
 """Fails a conversion whose graph uses ops TF.js cannot execute."""
 
-from tools.converter import tfjs_op_list
+from tools.converter.legalize import tfjs_op_list
 from tools.converter.errors import ConversionError
 
 # Removed by --strip_debug_ops before the check; listed so the message can suggest it.
