@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 
-from tools.converter import hash_tables, signature, text_file_tables, version
+from tools.converter import graph_view, hash_tables, signature, text_file_tables, version
 from tools.converter.legalize import (function_outputs, loop_list_writes, op_check,
                                       op_rewrites)
 from tools.converter.options import ConversionOptions
@@ -82,7 +82,7 @@ def _remap(graph_def, c):
 
 
 def _prune(graph_def, c):
-    return graph_pruning.prune(graph_def, [graph_pruning.input_node_name(t) for t in c.fetch])
+    return graph_pruning.prune(graph_def, [graph_view.node_name(t) for t in c.fetch])
 
 
 # Same values, a smaller and faster graph. Channels-first ops become channels-last (TF.js runs

@@ -6,8 +6,7 @@ its enclosing loop body -- would both read the last index. An Identity per extra
 each one exact.
 """
 
-from tools.converter import graph_edit
-from tools.converter.passes import graph_pruning
+from tools.converter import graph_edit, graph_view
 
 
 def separate_function_outputs(graph_def):
@@ -18,7 +17,7 @@ def separate_function_outputs(graph_def):
         seen = set()
         for key in sorted(function.ret):
             tensor = function.ret[key]
-            node = graph_pruning.input_node_name(tensor)
+            node = graph_view.node_name(tensor)
             if node not in seen:
                 seen.add(node)
                 continue

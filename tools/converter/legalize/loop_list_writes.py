@@ -23,8 +23,7 @@ import numpy as np
 from tensorflow.core.framework import graph_pb2
 from tensorflow.python.framework import dtypes
 
-from tools.converter import graph_edit
-from tools.converter.passes import graph_pruning
+from tools.converter import graph_edit, graph_view
 
 # Ops that store their item input itself in the list: index of that input, dtype attribute.
 _WRITES = {"TensorListSetItem": (2, "element_dtype"), "TensorListPushBack": (1, "element_dtype"),
@@ -156,7 +155,7 @@ def _route_writes_through_outputs(function):
 def _add_identity(function, tensor, dtype):
     """Adds ``Identity(tensor)`` to ``function``; returns its output. (TF.js's Identity passes a
     tensor a list already holds through as is.)"""
-    name = graph_edit.claim_name(f"{graph_pruning.input_node_name(tensor)}/kept_item",
+    name = graph_edit.claim_name(f"{graph_view.node_name(tensor)}/kept_item",
                                  {n.name for n in function.node_def})
     identity = function.node_def.add(name=name, op="Identity", input=[tensor])
     identity.attr["T"].type = dtype
@@ -209,4 +208,4 @@ def _zero_const(graph, prefix, dtype):
 
 
 def _data_input_count(node):
-    return sum(1 for i in node.input if not i.startswith("^"))
+    return len(graph_view.data_inputs(node))

@@ -11,8 +11,7 @@ once to float32.
 import numpy as np
 from tensorflow.core.framework import node_def_pb2
 
-from tools.converter import graph_edit
-from tools.converter.passes.graph_pruning import input_node_name
+from tools.converter import graph_edit, graph_view
 
 _BATCH_NORMS = ("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
 _SCALABLE = ("Conv2D", "DepthwiseConv2dNative", "MatMul")
@@ -20,15 +19,16 @@ _SCALABLE = ("Conv2D", "DepthwiseConv2dNative", "MatMul")
 
 def decompose_batch_norms(graph_def):
     """Rewrites inference FusedBatchNorm nodes with constant statistics as Mul + AddV2."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     other_outputs_read = graph_edit.nodes_with_other_outputs_read(graph_def)
     for node in list(graph_def.node):
         if (node.op not in _BATCH_NORMS or node.attr["is_training"].b
-                or node.attr["data_format"].s not in (b"", b"NHWC")
+                or not graph_view.is_nhwc(node)
                 or node.name in other_outputs_read or not readers[node.name]):
             continue
-        values = [graph_edit.const_value(nodes.get(input_node_name(t))) for t in node.input[1:5]]
+        values = [graph_edit.const_value(nodes.get(graph_view.node_name(t)))
+                  for t in node.input[1:5]]
         if any(v is None for v in values):
             continue
         gamma, beta, mean, variance = (v.astype(np.float64) for v in values)
@@ -64,20 +64,20 @@ def _scaled_weights(producer, weights, scale):
 
 def fold_scales_into_weights(graph_def):
     """Folds ``Mul(conv_or_matmul, constant per-channel scale)`` into the constant weights."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     folded = set()
     for node in list(graph_def.node):
         if node.op != "Mul" or len(node.input) != 2:
             continue
         for data, scale_input in (node.input, reversed(node.input)):
-            producer = nodes.get(input_node_name(data))
-            scale = graph_edit.const_value(nodes.get(input_node_name(scale_input)))
+            producer = nodes.get(graph_view.node_name(data))
+            scale = graph_edit.const_value(nodes.get(graph_view.node_name(scale_input)))
             if (producer is None or producer.op not in _SCALABLE or ":" in data.strip("^")
                     or readers[producer.name] != [node.name] or scale is None
-                    or producer.attr["data_format"].s not in (b"", b"NHWC")):
+                    or not graph_view.is_nhwc(producer)):
                 continue
-            weights_node = nodes.get(input_node_name(producer.input[1]))
+            weights_node = nodes.get(graph_view.node_name(producer.input[1]))
             weights = graph_edit.const_value(weights_node)
             if weights is None or scale.size <= 1 or scale.shape[-1] != scale.size:
                 continue

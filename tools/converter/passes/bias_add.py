@@ -11,8 +11,7 @@ have, so both Keras versions reach the same graph.
 
 from tensorflow.core.framework import node_def_pb2
 
-from tools.converter import graph_edit
-from tools.converter.passes.graph_pruning import input_node_name
+from tools.converter import graph_edit, graph_view
 
 _ADDS = ("Add", "AddV2")
 PRODUCERS = ("Conv2D", "DepthwiseConv2dNative", "MatMul")
@@ -20,8 +19,8 @@ PRODUCERS = ("Conv2D", "DepthwiseConv2dNative", "MatMul")
 
 def _output_channels(producer, nodes):
     """Channels in the last dimension of the producer's output, when its weights are constant."""
-    weights = graph_edit.const_value(nodes.get(input_node_name(producer.input[1])))
-    if weights is None or producer.attr["data_format"].s not in (b"", b"NHWC"):
+    weights = graph_edit.const_value(nodes.get(graph_view.node_name(producer.input[1])))
+    if weights is None or not graph_view.is_nhwc(producer):
         return None
     if producer.op == "Conv2D" and weights.ndim == 4:
         return weights.shape[3]
@@ -34,8 +33,8 @@ def _output_channels(producer, nodes):
 
 def _bias_for(data, bias, nodes):
     """Whether ``bias`` (a tensor name) is a constant bias for the output ``data``."""
-    producer = nodes.get(input_node_name(data))
-    value = graph_edit.const_value(nodes.get(input_node_name(bias)))
+    producer = nodes.get(graph_view.node_name(data))
+    value = graph_edit.const_value(nodes.get(graph_view.node_name(bias)))
     return (producer is not None and producer.op in PRODUCERS and ":" not in data
             and value is not None and value.ndim == 1
             and _output_channels(producer, nodes) == value.shape[0])
@@ -53,7 +52,7 @@ def _split_bias_from_add_n(graph_def, node, nodes, readers):
     Returns the name of the AddN left unused, or None.
     """
     for add_n_input, bias in (node.input, reversed(node.input)):
-        add_n = nodes.get(input_node_name(add_n_input))
+        add_n = nodes.get(graph_view.node_name(add_n_input))
         if (add_n is None or add_n.op != "AddN" or len(add_n.input) != 2
                 or readers[add_n.name] != [node.name]):
             continue
@@ -72,8 +71,8 @@ def _split_bias_from_add_n(graph_def, node, nodes, readers):
 
 def normalize_bias_adds(graph_def):
     """Rewrites the qualifying adds of ``graph_def`` (in place) into BiasAdd."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     unused = set()
     for node in list(graph_def.node):
         if node.op not in _ADDS or len(node.input) != 2:

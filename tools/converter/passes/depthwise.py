@@ -3,9 +3,8 @@ FusedDepthwiseConv2dNative, which TF.js runs as one kernel; grappler does not ma
 
 from tensorflow.core.framework import node_def_pb2
 
-from tools.converter import graph_edit
+from tools.converter import graph_view
 from tools.converter.passes.fused_ops import TFJS_FUSABLE_ACTIVATIONS
-from tools.converter.passes.graph_pruning import input_node_name
 
 _COPIED_ATTRS = ("T", "strides", "padding", "explicit_paddings", "data_format", "dilations")
 
@@ -17,15 +16,15 @@ def _only_reader(node_name, readers, nodes):
 
 def fuse_depthwise_convolutions(graph_def):
     """Rewrites DepthwiseConv2dNative -> BiasAdd [-> activation] chains in place."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     removed = set()
     for conv in list(graph_def.node):
-        if conv.op != "DepthwiseConv2dNative" or conv.attr["data_format"].s not in (b"", b"NHWC"):
+        if conv.op != "DepthwiseConv2dNative" or not graph_view.is_nhwc(conv):
             continue
         bias_add = _only_reader(conv.name, readers, nodes)
         if (bias_add is None or bias_add.op != "BiasAdd"
-                or input_node_name(bias_add.input[0]) != conv.name):
+                or graph_view.node_name(bias_add.input[0]) != conv.name):
             continue
         chain, fused_ops = [conv, bias_add], ["BiasAdd"]
         activation = _only_reader(bias_add.name, readers, nodes)

@@ -15,6 +15,8 @@ from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 from tensorflow.python.framework import convert_to_constants, tensor_util
 from tensorflow.python.grappler import tf_optimizer
 
+from tools.converter import graph_view
+
 
 _CONTROL_FLOW_OPS = ("If", "StatelessIf", "While", "StatelessWhile", "Case", "StatelessCase")
 
@@ -24,7 +26,7 @@ class _CheckpointConverterData(convert_to_constants._ConverterData):  # pylint: 
 
     def __init__(self, graph_def, variable_values):
         super().__init__(graph_def)
-        nodes = {n.name: n for n in graph_def.node}
+        nodes = graph_view.nodes_by_name(graph_def)
         for name, value in sorted(variable_values.items()):
             self._tensor_data[name] = convert_to_constants._TensorData(  # pylint: disable=protected-access
                 numpy=value, dtype=nodes[name].attr["dtype"].type, index=None)

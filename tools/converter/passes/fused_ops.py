@@ -8,7 +8,7 @@ under the same output name, so the model runs instead of failing in the browser.
 
 from tensorflow.core.framework import attr_value_pb2
 
-from tools.converter import graph_edit
+from tools.converter import graph_edit, graph_view
 from tools.converter.errors import ConversionError
 
 FUSED_OPS = ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative",
@@ -27,8 +27,8 @@ def runnable_by_tfjs(fused_ops):
 def _split(graph_def, node, fused_ops):
     """Keeps ``node`` fused with its BiasAdd; the ops after it become a chain of nodes."""
     name, dtype = node.name, node.attr["T"].type
-    data = [i for i in node.input if not i.startswith("^")]
-    control = [i for i in node.input if i.startswith("^")]
+    data = graph_view.data_inputs(node)
+    control = graph_view.control_inputs(node)
     chain, extra_args = fused_ops[1:], data[3:]
     node.name = f"{name}/fused"
     del node.attr["fused_ops"].list.s[1:]
@@ -68,8 +68,8 @@ def split_unsupported_fusions(graph_def):
 def absorb_activations(graph_def):
     """Moves an activation TF.js fuses into the fused op before it (the remapper leaves some,
     e.g. MatMul + BiasAdd + Sigmoid); the activation node is left for pruning."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     for node in list(graph_def.node):
         if (node.op not in FUSED_OPS or len(readers[node.name]) != 1
                 or [s.decode() for s in node.attr["fused_ops"].list.s] != ["BiasAdd"]):

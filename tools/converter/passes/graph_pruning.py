@@ -4,10 +4,7 @@ from typing import Iterable
 
 from tensorflow.core.framework import graph_pb2
 
-
-def input_node_name(tensor_name: str) -> str:
-    """'^a', 'a:1' and 'a' all name node 'a'."""
-    return tensor_name.lstrip("^").split(":")[0]
+from tools.converter import graph_view
 
 
 def _called_functions(node):
@@ -24,7 +21,7 @@ def prune(graph_def: graph_pb2.GraphDef, fetch_nodes: Iterable[str]) -> graph_pb
 
     Node order is kept; the library keeps the functions reachable from the kept nodes.
     """
-    nodes = {n.name: n for n in graph_def.node}
+    nodes = graph_view.nodes_by_name(graph_def)
     wanted = set()
     pending = list(fetch_nodes)
     while pending:
@@ -34,7 +31,7 @@ def prune(graph_def: graph_pb2.GraphDef, fetch_nodes: Iterable[str]) -> graph_pb
         if name not in nodes:
             raise KeyError(name)
         wanted.add(name)
-        pending.extend(input_node_name(i) for i in nodes[name].input)
+        pending.extend(graph_view.node_name(i) for i in nodes[name].input)
     pruned = graph_pb2.GraphDef()
     pruned.versions.CopyFrom(graph_def.versions)
     pruned.node.extend(n for n in graph_def.node if n.name in wanted)

@@ -4,8 +4,7 @@ joins a preceding fused Conv2D/MatMul/depthwise convolution as its activation.
 ``Prelu`` is a TF.js op, not a TensorFlow one: this pass runs after the last grappler pass.
 """
 
-from tools.converter import graph_edit
-from tools.converter.passes.graph_pruning import input_node_name
+from tools.converter import graph_edit, graph_view
 
 _FUSABLE = ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative")
 
@@ -16,15 +15,16 @@ def _match(add, nodes):
     if add.op not in ("Add", "AddV2") or len(add.input) != 2:
         return None
     for relu_name, mul_name in (add.input, reversed(add.input)):
-        relu, mul = nodes.get(input_node_name(relu_name)), nodes.get(input_node_name(mul_name))
+        relu = nodes.get(graph_view.node_name(relu_name))
+        mul = nodes.get(graph_view.node_name(mul_name))
         if relu is None or mul is None or relu.op != "Relu" or mul.op != "Mul":
             continue
         for const_name, relu_neg_name in (mul.input, reversed(mul.input)):
-            negative_alpha = graph_edit.const_value(nodes.get(input_node_name(const_name)))
-            relu_neg = nodes.get(input_node_name(relu_neg_name))
+            negative_alpha = graph_edit.const_value(nodes.get(graph_view.node_name(const_name)))
+            relu_neg = nodes.get(graph_view.node_name(relu_neg_name))
             if negative_alpha is None or relu_neg is None or relu_neg.op != "Relu":
                 continue
-            neg = nodes.get(input_node_name(relu_neg.input[0]))
+            neg = nodes.get(graph_view.node_name(relu_neg.input[0]))
             if neg is not None and neg.op == "Neg" and neg.input[0] == relu.input[0]:
                 return relu.input[0], negative_alpha, {relu.name, mul.name, relu_neg.name, neg.name}
     return None
@@ -33,15 +33,15 @@ def _match(add, nodes):
 def _absorb(graph_def, prelu, alpha, subgraph, nodes, readers):
     """Moves the PReLU into the fused op before it, if that op ends in BiasAdd and feeds
     nothing but this PReLU."""
-    producer = nodes.get(input_node_name(prelu.input[0]))
+    producer = nodes.get(graph_view.node_name(prelu.input[0]))
     private = subgraph | {prelu.name}
     if (producer is None or producer.op not in _FUSABLE or ":" in prelu.input[0]
             or [s.decode() for s in producer.attr["fused_ops"].list.s] != ["BiasAdd"]
             or not set(readers[producer.name]) <= private
             or any(not set(readers[name]) <= private for name in subgraph)):
         return
-    data = [i for i in producer.input if not i.startswith("^")]
-    control = [i for i in producer.input if i.startswith("^")]
+    data = graph_view.data_inputs(producer)
+    control = graph_view.control_inputs(producer)
     producer.input[:] = data + [alpha] + control
     producer.attr["fused_ops"].list.s.append(b"Prelu")
     producer.attr["num_args"].i = 2
@@ -50,8 +50,8 @@ def _absorb(graph_def, prelu, alpha, subgraph, nodes, readers):
 
 def fuse_prelu(graph_def):
     """Rewrites PReLU subgraphs of ``graph_def`` in place (orphaned nodes are pruned later)."""
-    nodes = {n.name: n for n in graph_def.node}
-    readers = graph_edit.consumers(graph_def)
+    view = graph_view.GraphView(graph_def)
+    nodes, readers = view.nodes, view.consumers
     for add in list(graph_def.node):
         matched = _match(add, nodes)
         if matched is None:

@@ -6,6 +6,8 @@ from typing import Dict, List, Mapping, Optional
 import numpy as np
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2
 
+from tools.converter import graph_view
+
 
 # Ops that hold variables; freezing replaces them with constants.
 VARIABLE_OPS = ("VarHandleOp", "VariableV2", "Variable")
@@ -22,7 +24,7 @@ class TensorSpec:
     @property
     def node_name(self):
         """The name of the node producing this tensor."""
-        return self.name.split(":")[0].lstrip("^")
+        return graph_view.node_name(self.name)
 
 
 @dataclasses.dataclass

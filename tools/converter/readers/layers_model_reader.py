@@ -8,14 +8,13 @@ import os
 from tools.converter.readers import input_files
 from tools.converter.writers import weights
 from tools.converter.errors import ConversionError, one_line
-from tools.converter.writers.layers_model import weight_names
+from tools.converter.writers.layers_model import MODEL_CLASSES, weight_names
 
 
 # Arguments tf_keras's base Layer takes through **kwargs.
 _LAYER_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
                  "activity_regularizer", "autocast", "implementation", "dtype", "name",
                  "trainable", "dynamic"}
-_MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 def _keras2_class(tf_keras, class_name):
@@ -35,7 +34,7 @@ def _only_known_arguments(tf_keras, value):
         return value
     value = {k: _only_known_arguments(tf_keras, v) for k, v in value.items()}
     cls = _keras2_class(tf_keras, value.get("class_name", ""))
-    if cls is not None and value["class_name"] not in _MODEL_CLASSES and isinstance(
+    if cls is not None and value["class_name"] not in MODEL_CLASSES and isinstance(
             value.get("config"), dict):
         parameters = inspect.signature(cls.__init__).parameters
         allowed = set(parameters)

@@ -17,6 +17,7 @@ from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2, trackable_object_graph_pb2
 from tensorflow.python.framework import tensor_util
 
+from tools.converter import graph_view
 from tools.converter.passes import graph_pruning
 from tools.converter.readers import checkpoint, input_files
 from tools.converter.errors import ConversionError, one_line
@@ -107,7 +108,7 @@ def asset_paths(path, meta_graph):
         file_path = os.path.join(path, "assets", asset.filename)
         if not os.path.isfile(file_path):
             raise input_files.missing(file_path, "an asset that saved_model.pb lists")
-        assets[graph_pruning.input_node_name(asset.tensor_info.name)] = file_path
+        assets[graph_view.node_name(asset.tensor_info.name)] = file_path
     return assets
 
 
@@ -117,7 +118,7 @@ def _asset_constants(graph_def, assets):
     see ``read_variable_values``)."""
     assignments = {n.name for n in graph_def.node
                    if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
-                   and graph_pruning.input_node_name(n.input[1]) in assets}
+                   and graph_view.node_name(n.input[1]) in assets}
     kept = [n for n in graph_def.node if n.name not in assignments]
     del graph_def.node[:]
     graph_def.node.extend(kept)
@@ -143,7 +144,7 @@ def _initializer(meta_graph, saved_values, assets):
             if key in meta_graph.collection_def:
                 fetch = list(meta_graph.collection_def[key].node_list.value)
                 break
-    fetch = sorted({graph_pruning.input_node_name(name) for name in fetch})
+    fetch = sorted({graph_view.node_name(name) for name in fetch})
     if not fetch:
         return None
     graph_def = graph_pruning.prune(meta_graph.graph_def, fetch)
@@ -196,7 +197,7 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
     A TF2 signature is a call of a concrete function whose last arguments are the captured
     variables; the object graph lists, per concrete function, the object behind each capture.
     """
-    nodes = {n.name: n for n in graph_def.node}
+    nodes = graph_view.nodes_by_name(graph_def)
     functions = meta_graph.object_graph_def.concrete_functions
     keys = {}
     for call in graph_def.node:
@@ -204,9 +205,9 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
         if function_name not in functions:
             continue
         bound = functions[function_name].bound_inputs
-        data_inputs = [i for i in call.input if not i.startswith("^")]
+        data_inputs = graph_view.data_inputs(call)
         for tensor, object_id in zip(data_inputs[len(data_inputs) - len(bound):], bound):
-            node_name = tensor.split(":")[0]
+            node_name = graph_view.node_name(tensor)
             if nodes[node_name].op in VARIABLE_OPS and object_id in object_keys:
                 keys[node_name] = object_keys[object_id]
     return keys
@@ -215,10 +216,10 @@ def _captured_variable_keys(meta_graph, graph_def, object_keys):
 def _asset_variables(meta_graph, assets):
     """{variable node: asset path} for the variables the init op assigns an asset's path: TF2
     keeps a tf.saved_model.Asset's path in a variable that is not in the checkpoint."""
-    return {graph_pruning.input_node_name(n.input[0]): assets[graph_pruning.input_node_name(
+    return {graph_view.node_name(n.input[0]): assets[graph_view.node_name(
         n.input[1])] for n in meta_graph.graph_def.node
             if n.op in ("AssignVariableOp", "Assign") and len(n.input) > 1
-            and graph_pruning.input_node_name(n.input[1]) in assets}
+            and graph_view.node_name(n.input[1]) in assets}
 
 
 def read_variable_values(meta_graph, graph_def, saved_values, assets):

@@ -45,7 +45,8 @@ def _io_layers(value):
     return [value] if value and isinstance(value[0], str) else value
 
 
-_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+# Classes of nested models in a layers config.
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 def _count_nested_models_own_node(functional_config):
@@ -53,7 +54,7 @@ def _count_nested_models_own_node(functional_config):
     calls in the outer model; Keras 3 does not. References to a nested model's outputs shift
     by one."""
     models = {layer["name"] for layer in functional_config.get("layers", [])
-              if layer["class_name"] in _MODEL_CLASSES}
+              if layer["class_name"] in MODEL_CLASSES}
     references = [r for layer in functional_config.get("layers", [])
                   for node in layer.get("inbound_nodes", []) for r in node]
     references += functional_config.get("output_layers", [])

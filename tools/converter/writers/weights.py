@@ -8,6 +8,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 from tensorflow.python.framework import tensor_util
 
+from tools.converter import graph_view
 from tools.converter.readers import input_files
 from tools.converter.errors import ConversionError
 
@@ -30,7 +31,7 @@ class Weight:
 
 def _rename_in_function(function, renames):
     def rename(tensor):
-        control = tensor.startswith("^")
+        control = graph_view.is_control(tensor)
         node, sep, rest = tensor.lstrip("^").partition(":")
         node = renames.get(node, node)
         return ("^" if control else "") + node + sep + rest
