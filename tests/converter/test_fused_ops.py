@@ -5,7 +5,7 @@ import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
 from tools.converter import graph_edit
-from tools.converter.passes import fused_ops
+from tools.converter.legalize import fused_ops
 
 
 def _fused_matmul_graph(ops, extra_args):

@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from absl import logging
 
 from tools.converter import graph_view, hash_tables, signature, text_file_tables, version
-from tools.converter.legalize import (function_outputs, loop_list_writes, op_check,
+from tools.converter.legalize import (function_outputs, fused_ops, loop_list_writes, op_check,
                                       op_rewrites)
 from tools.converter.options import ConversionOptions
-from tools.converter.passes import (batch_norm, bias_add, depthwise, freezer, fused_ops,
+from tools.converter.passes import (batch_norm, bias_add, depthwise, freezer, fuse_activations,
                                     graph_pruning, nchw, prelu)
 from tools.converter.readers import (frozen_graph_reader, hub_reader, keras_reader,
                                      layers_model_reader, saved_model_reader)
@@ -96,7 +96,7 @@ OPTIMIZATION_PASSES = (
     ("normalise bias adds", _in_place(bias_add.normalize_bias_adds)),
     ("grappler: fuse Conv2D/MatMul", _remap),
     ("fuse depthwise convolutions", _in_place(depthwise.fuse_depthwise_convolutions)),
-    ("fuse the activations the remapper left", _in_place(fused_ops.absorb_activations)),
+    ("fuse the activations the remapper left", _in_place(fuse_activations.absorb_activations)),
     ("fuse PReLU (a TF.js op: no grappler from here on)", _in_place(prelu.fuse_prelu)),
     ("drop what no output needs", _prune),
 )

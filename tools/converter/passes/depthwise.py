@@ -4,7 +4,7 @@ FusedDepthwiseConv2dNative, which TF.js runs as one kernel; grappler does not ma
 from tensorflow.core.framework import node_def_pb2
 
 from tools.converter import graph_view
-from tools.converter.passes.fused_ops import TFJS_FUSABLE_ACTIVATIONS
+from tools.converter.legalize.fused_ops import TFJS_FUSABLE_ACTIVATIONS
 
 _COPIED_ATTRS = ("T", "strides", "padding", "explicit_paddings", "data_format", "dilations")
 

@@ -8,7 +8,7 @@ under the same output name, so the model runs instead of failing in the browser.
 
 from tensorflow.core.framework import attr_value_pb2
 
-from tools.converter import graph_edit, graph_view
+from tools.converter import graph_view
 from tools.converter.errors import ConversionError
 
 FUSED_OPS = ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative",
@@ -63,22 +63,3 @@ def split_unsupported_fusions(graph_def):
             raise ConversionError(
                 f"node {node.name!r} fuses {'+'.join(fused)}, which TF.js cannot run")
         _split(graph_def, node, fused)
-
-
-def absorb_activations(graph_def):
-    """Moves an activation TF.js fuses into the fused op before it (the remapper leaves some,
-    e.g. MatMul + BiasAdd + Sigmoid); the activation node is left for pruning."""
-    view = graph_view.GraphView(graph_def)
-    nodes, readers = view.nodes, view.consumers
-    for node in list(graph_def.node):
-        if (node.op not in FUSED_OPS or len(readers[node.name]) != 1
-                or [s.decode() for s in node.attr["fused_ops"].list.s] != ["BiasAdd"]):
-            continue
-        activation = nodes[readers[node.name][0]]
-        if (activation.op not in TFJS_FUSABLE_ACTIVATIONS or len(activation.input) != 1
-                or activation.input[0] != node.name):
-            continue
-        node.attr["fused_ops"].list.s.append(activation.op.encode())
-        if activation.op == "LeakyRelu":
-            node.attr["leakyrelu_alpha"].f = activation.attr["alpha"].f
-        graph_edit.reroute(graph_def, activation.name, node.name)
