@@ -92,9 +92,14 @@ def _saved_model(path):
 
 _EXTRA_BUILD = """
 # A SavedModel the test wrote with TensorFlow.
+filegroup(
+    name = "saved",
+    srcs = glob(["saved/**"]),
+)
+
 tfjs_web_model(
     name = "dense_web",
-    src = glob(["saved/**"]),
+    src = ":saved",
 )
 
 tfjs_model_test(
