@@ -18,7 +18,7 @@ import numpy as np
 from tests.converter import tfjs
 from tests.converter.keras_support import keras_module, seeded_inputs
 from tests.converter.worker_client import worker_process
-from tools.converter import keras_reader
+from tools.converter.readers import keras_reader
 from tools.converter.errors import one_line
 
 SAVES = {  # name: (Keras, file suffix, --input_format)

@@ -206,7 +206,7 @@ def build_tensor_array_loop(workdir: pathlib.Path) -> ModelCase:
     computes, from the branches of an `if`, and from a nested loop (into the outer array).
 
     TF.js frees what a loop body or branch made when it returns, stored tensors included, unless
-    the converter makes them outputs (tools/converter/loop_list_writes.py).
+    the converter makes them outputs (tools/converter/legalize/loop_list_writes.py).
     """
     name = "tensor_array_loop"
     rng = _rng(name)

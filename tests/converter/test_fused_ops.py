@@ -4,7 +4,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
 
-from tools.converter import fused_ops, graph_edit
+from tools.converter import graph_edit
+from tools.converter.legalize import fused_ops
 
 
 def _fused_matmul_graph(ops, extra_args):

@@ -10,7 +10,7 @@ import pytest
 from tests.converter import tfjs
 from tests.converter.keras_support import keras_module, seeded_inputs
 from tests.converter.test_keras_graph import _conv, _functional, _sequence
-from tools.converter import tfjs_translation
+from tools.converter.writers import tfjs_translation
 
 # tf_keras's model.save to a path without a suffix writes a SavedModel with Keras metadata.
 CASES = [("keras3", ".keras", "keras_keras"), ("keras3", ".h5", "keras"),

@@ -8,7 +8,7 @@ import pytest
 import tf_keras
 
 from tests.converter import keras_sweep
-from tools.converter import tfjs_translation
+from tools.converter.writers import tfjs_translation
 
 
 REPORTED = []  # the sweep's results, for the summary tests/converter/conftest.py prints

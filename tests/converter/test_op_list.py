@@ -4,15 +4,15 @@ import json
 import pathlib
 
 from tests.converter import tfjs
-from tools.converter import tfjs_op_list
+from tools.converter.legalize import tfjs_op_list
 
 
 def test_checked_in_op_list_matches_installed_tfjs_converter():
     node_modules = tfjs.NODE_MODULES
     checked_in = pathlib.Path(tfjs_op_list.CHECKED_IN).read_text(encoding="utf-8")
     assert checked_in == tfjs_op_list.render(str(node_modules)), (
-        "regenerate: python -m tools.converter.tfjs_op_list tools/js/node_modules "
-        "> tools/converter/tfjs_ops.json")
+        "regenerate: python -m tools.converter.legalize.tfjs_op_list tools/js/node_modules "
+        "> tools/converter/legalize/tfjs_ops.json")
     document = json.loads(checked_in)
     assert document["tfjs_converter_version"] == "4.22.0"
     assert len(document["ops"]) == 248

@@ -14,7 +14,7 @@ import tf_keras
 
 from models import mobilenet_saved_model
 from tests.converter import tfjs
-from tools.converter import op_rewrites
+from tools.converter.legalize import op_rewrites
 
 STRUCTURAL = {"Const", "Placeholder", "Identity"}
 

@@ -1,10 +1,11 @@
-"""The Keras -> TF.js translation table (tools/converter/keras_to_tfjs.json) holds only names that
-exist: every TF.js name in TF.js 4.22's registry, every Keras name in Keras 3 or tf_keras."""
+"""The Keras -> TF.js translation table (tools/converter/writers/keras_to_tfjs.json) holds only
+names that exist: every TF.js name in TF.js 4.22's registry, every Keras name in Keras 3 or
+tf_keras."""
 
 import keras
 import tf_keras
 
-from tools.converter import tfjs_translation
+from tools.converter.writers import tfjs_translation
 
 TABLE = tfjs_translation.table()
 KERASES = (keras, tf_keras)

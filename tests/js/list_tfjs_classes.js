@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the Keras class names @tensorflow/tfjs can deserialise (layers, initializers,
-// constraints, ...) as JSON to the given file; tools/converter/tfjs_layers.json is its output.
+// constraints, ...) as JSON to the given file; tools/converter/writers/tfjs_layers.json is its output.
 // usage: node list_tfjs_classes.js OUT.json
 'use strict';
 const fs = require('fs');

@@ -192,8 +192,8 @@ def convert_command(args, flag_values):
     warnings.showwarning = _log_python_warning
     options = options_from_flags(*positionals, flag_values).validated()
     result = _conversion_module().convert(options)
-    logging.info("wrote %s (%s) in %s", result.output_dir, ", ".join(result.files),
-                 result.phase_seconds)
+    logging.info("wrote %s (%s) in %.2f s", result.output_dir, ", ".join(result.files),
+                 sum(result.phase_seconds.values()))
 
 
 def _conversion_module():

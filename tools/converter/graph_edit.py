@@ -1,12 +1,11 @@
 """Small GraphDef editing helpers shared by the optimisation passes."""
 
-import collections
-
 import numpy as np
 from tensorflow.core.framework import attr_value_pb2, node_def_pb2
 from tensorflow.python.framework import tensor_util
 
-from tools.converter.graph_pruning import input_node_name
+from tools.converter import graph_view
+
 
 
 def const_value(node):
@@ -39,33 +38,18 @@ def unique_name(graph_def, base):
     return claim_name(base, {n.name for n in graph_def.node})
 
 
-def consumers(graph_def):
-    """Maps each node name to the names of the nodes that read it (data or control)."""
-    found = collections.defaultdict(list)
-    for node in graph_def.node:
-        for tensor in node.input:
-            found[input_node_name(tensor)].append(node.name)
-    return found
-
-
-def output_index(tensor):
-    """0 for 'a' and 'a:0', n for 'a:n'."""
-    _, _, index = tensor.lstrip("^").partition(":")
-    return int(index) if index else 0
-
-
 def nodes_with_other_outputs_read(graph_def):
     """Names of the nodes some node reads an output other than output 0 of."""
-    return {input_node_name(t) for n in graph_def.node for t in n.input
-            if not t.startswith("^") and output_index(t) > 0}
+    return {graph_view.node_name(t) for n in graph_def.node for t in n.input
+            if not graph_view.is_control(t) and graph_view.output_index(t) > 0}
 
 
 def behind_identities(nodes, tensor):
     """The node that ``tensor`` comes from once Identity nodes are passed (``nodes``: by name),
     or None."""
-    node = nodes.get(input_node_name(tensor))
+    node = nodes.get(graph_view.node_name(tensor))
     while node is not None and node.op == "Identity":
-        node = nodes.get(input_node_name(node.input[0]))
+        node = nodes.get(graph_view.node_name(node.input[0]))
     return node
 
 

@@ -11,8 +11,9 @@ from typing import Dict, Optional, Tuple
 
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2, types_pb2
 
-from tools.converter import graph_edit, graph_pruning, signature
-from tools.converter.graph_source import TensorSpec
+from tools.converter import graph_edit, graph_view, signature
+from tools.converter.passes import graph_pruning
+from tools.converter.readers.graph_source import TensorSpec
 
 TABLE_OPS = ("HashTable", "HashTableV2", "MutableHashTable", "MutableHashTableV2")
 _SCALAR = tensor_shape_pb2.TensorShapeProto()
@@ -36,7 +37,7 @@ class SplitTables:
 
 def _table_users(initializer):
     """Maps each table node of ``initializer`` to the nodes that take its handle."""
-    nodes = {n.name: n for n in initializer.node}
+    nodes = graph_view.nodes_by_name(initializer)
 
     def table_behind(tensor):
         node = graph_edit.behind_identities(nodes, tensor)
@@ -44,7 +45,7 @@ def _table_users(initializer):
 
     users = {}
     for node in initializer.node:
-        if node.op not in TABLE_OPS and node.input and not node.input[0].startswith("^"):
+        if node.op not in TABLE_OPS and node.input and not graph_view.is_control(node.input[0]):
             table = table_behind(node.input[0])
             if table is not None:
                 users.setdefault(table, []).append(node.name)
@@ -81,5 +82,5 @@ def split(graph_def, initializer) -> Optional[SplitTables]:
             node.name, node.op = name, "Placeholder"
             node.attr["dtype"].type = types_pb2.DT_RESOURCE
             node.attr["shape"].shape.CopyFrom(_SCALAR)
-    initializer = graph_pruning.prune(initializer, [o.split(":")[0] for o in outputs])
+    initializer = graph_pruning.prune(initializer, [graph_view.node_name(o) for o in outputs])
     return SplitTables(graph_def, initializer, resource_inputs, outputs)

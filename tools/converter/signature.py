@@ -12,7 +12,7 @@ from google.protobuf import json_format
 from tensorflow.core.framework import graph_pb2, types_pb2
 
 from tools.converter.graph_edit import claim_name
-from tools.converter.graph_source import TensorSpec
+from tools.converter.readers.graph_source import TensorSpec
 
 _NODE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 

@@ -10,7 +10,8 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.python.framework import dtypes, tensor_util
 
-from tools.converter import graph_edit, input_files
+from tools.converter import graph_edit, graph_view
+from tools.converter.readers import input_files
 from tools.converter.errors import ConversionError
 
 _TEXT_FILE_OPS = ("InitializeTableFromTextFile", "InitializeTableFromTextFileV2")
@@ -67,7 +68,7 @@ def import_text_file_tables(graph_def):
 
     Returns the number rewritten.
     """
-    nodes = {n.name: n for n in graph_def.node}
+    nodes = graph_view.nodes_by_name(graph_def)
     rewritten = 0
     for node in list(graph_def.node):
         if node.op not in _TEXT_FILE_OPS:

@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from tools.converter import hub_reader, keras_reader, layers_model_reader
+from tools.converter.readers import hub_reader, keras_reader, layers_model_reader
 from tools.converter.errors import ConversionError, one_line
 from tools.reference_outputs.inputs import Specs
 

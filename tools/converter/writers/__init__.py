@@ -1,0 +1,2 @@
+"""Writers: weights (shards, quantisation), model.json, layers-model topology, the output
+directory."""

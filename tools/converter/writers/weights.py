@@ -1,0 +1,264 @@
+"""Weights as TF.js reads them: constants pulled out of the graph, encoded, quantised, sharded."""
+
+import dataclasses
+import fnmatch
+import os
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+import numpy as np
+from tensorflow.python.framework import tensor_util
+
+from tools.converter import graph_view
+from tools.converter.readers import input_files
+from tools.converter.errors import ConversionError
+
+# Tensor value fields of a Const node; their content moves to the shards.
+_VALUE_FIELDS = (
+    "tensor_content", "half_val", "float_val", "double_val", "int_val", "string_val",
+    "scomplex_val", "int64_val", "bool_val", "resource_handle_val", "variant_val",
+    "uint32_val", "uint64_val", "dcomplex_val")
+_INT32 = np.iinfo(np.int32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Weight:
+    """A named array as it will be stored: already in a dtype TF.js knows."""
+
+    name: str
+    value: np.ndarray
+    dtype: str  # float32, int32, bool, string or complex64
+
+
+def _rename_in_function(function, renames):
+    def rename(tensor):
+        control = graph_view.is_control(tensor)
+        node, sep, rest = tensor.lstrip("^").partition(":")
+        node = renames.get(node, node)
+        return ("^" if control else "") + node + sep + rest
+
+    for node in function.node_def:
+        node.name = renames.get(node.name, node.name)
+        node.input[:] = [rename(i) for i in node.input]
+    for key in list(function.ret):
+        function.ret[key] = rename(function.ret[key])
+
+
+def extract_constants(graph_def) -> List[Tuple[str, np.ndarray]]:
+    """Moves every Const value out of ``graph_def`` (in place); returns (name, value) pairs.
+
+    TF.js looks constants up by node name in one map shared by the graph and its functions,
+    so a function's constants are renamed ``<function>/<node>`` to keep names unique.
+    """
+    constants = []
+    for node in graph_def.node:
+        if node.op == "Const":
+            constants.append(node)
+    for function in graph_def.library.function:
+        prefix = function.signature.name + "/"
+        renames = {n.name: prefix + n.name for n in function.node_def if n.op == "Const"}
+        _rename_in_function(function, renames)
+        constants.extend(n for n in function.node_def if n.op == "Const")
+    extracted = []
+    for node in constants:
+        tensor = node.attr["value"].tensor
+        extracted.append((node.name, tensor_util.MakeNdarray(tensor)))
+        for field in _VALUE_FIELDS:
+            tensor.ClearField(field)
+    return extracted
+
+
+def to_tfjs_dtype(name: str, value: np.ndarray) -> Weight:
+    """Casts ``value`` to the dtype TF.js stores it in (int64 -> int32, float64 -> float32...)."""
+    kind = value.dtype.kind
+    if value.dtype == np.float32:
+        return Weight(name, value, "float32")
+    if value.dtype == np.bool_:
+        return Weight(name, value, "bool")
+    if kind in "OSU":
+        return Weight(name, value, "string")
+    if kind == "c":
+        return Weight(name, value.astype(np.complex64), "complex64")
+    if kind == "f" or value.dtype.name == "bfloat16":
+        return Weight(name, value.astype(np.float32), "float32")
+    if kind in "iu":
+        if value.size and (value.min() < _INT32.min or value.max() > _INT32.max):
+            bad = value.min() if value.min() < _INT32.min else value.max()
+            raise ConversionError(
+                f"constant {name!r} ({value.dtype}) holds {bad}, which does not fit the int32 "
+                "TF.js stores integers in")
+        return Weight(name, value.astype(np.int32), "int32")
+    raise ConversionError(f"constant {name!r} has dtype {value.dtype}, which TF.js cannot store")
+
+
+def _string_bytes(value: np.ndarray) -> bytes:
+    parts = []
+    for item in value.reshape(-1):
+        data = item if isinstance(item, bytes) else str(item).encode("utf-8")
+        parts.append(np.uint32(len(data)).astype("<u4").tobytes())
+        parts.append(data)
+    return b"".join(parts)
+
+
+def _affine_quantize(name: str, value: np.ndarray, dtype: np.dtype):
+    """Quantises to ``dtype`` with value = min + scale * q, the range nudged so 0 is exact.
+
+    TF.js 4.22 dequantises with ``q * scale + min`` in float64, stored as float32
+    (io_utils decodeWeight); ``min`` is ``-zero_point * scale`` computed in float64 too, so
+    ``zero_point * scale + min`` is exactly 0. Every value is within ``scale / 2`` of its
+    dequantised one before the float32 rounding.
+    """
+    if value.size and not np.isfinite(value).all():
+        bad = value[~np.isfinite(value)][0]
+        raise ConversionError(
+            f"weight {name!r} holds {bad}, which --quantize_{dtype.name} cannot store (it "
+            f"needs finite values); leave the weight out of the --quantize_{dtype.name} globs")
+    q_max = np.iinfo(dtype).max
+    low = min(float(value.min()), 0.0) if value.size else 0.0
+    high = max(float(value.max()), 0.0) if value.size else 0.0
+    scale = (high - low) / q_max if high > low else 1.0
+    zero_point = round(-low / scale)
+    nudged_min = -zero_point * scale
+    quantized = np.clip(np.round((value.astype(np.float64) - nudged_min) / scale), 0, q_max)
+    return quantized.astype(dtype), {"min": nudged_min, "scale": scale}
+
+
+def quantization_of(name: str, quantize: Mapping[str, Sequence[str]]):
+    """Returns the quantisation dtype whose globs match ``name`` (None if none does)."""
+    kinds = [kind for kind, globs in sorted(quantize.items())
+             if any(fnmatch.fnmatchcase(name, glob) for glob in globs)]
+    if len(kinds) > 1:
+        raise ConversionError(
+            f"weight {name!r} is claimed by " + " and ".join(f"--quantize_{k}" for k in kinds))
+    return kinds[0] if kinds else None
+
+
+def encode(weight: Weight, quantization=None) -> Tuple[Dict, bytes]:
+    """Returns the weight's manifest entry and its little-endian bytes."""
+    entry = {"name": weight.name, "shape": list(weight.value.shape), "dtype": weight.dtype}
+    if weight.dtype == "string":
+        return entry, _string_bytes(weight.value)
+    if weight.dtype == "float32" and quantization == "float16":
+        entry["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
+        with np.errstate(over="ignore"):
+            half = weight.value.astype("<f2")
+        overflow = np.isinf(half) & np.isfinite(weight.value)
+        if overflow.any():
+            raise ConversionError(
+                f"weight {weight.name!r} holds {weight.value[overflow][0]}, beyond float16's "
+                "range (+-65504); leave the weight out of the --quantize_float16 globs")
+        return entry, half.tobytes()
+    if weight.dtype == "float32" and quantization in ("uint8", "uint16"):
+        data, params = _affine_quantize(weight.name, weight.value, np.dtype(quantization))
+        entry["quantization"] = {"dtype": quantization, **params, "original_dtype": "float32"}
+        return entry, data.astype(data.dtype.newbyteorder("<")).tobytes()
+    little_endian = {"float32": "<f4", "int32": "<i4", "bool": "u1", "complex64": "<c8"}
+    return entry, np.ascontiguousarray(weight.value, little_endian[weight.dtype]).tobytes()
+
+
+def shard(data: bytes, shard_size: int, group: int = 1) -> Dict[str, bytes]:
+    """Cuts one group's bytes into ``group<g>-shard<i>of<n>.bin`` files of ``shard_size``."""
+    count = max(1, -(-len(data) // shard_size))
+    return {f"group{group}-shard{i + 1}of{count}.bin": data[i * shard_size:(i + 1) * shard_size]
+            for i in range(count)}
+
+
+def check_globs_match(weights: Sequence[Weight], quantize):
+    """Raises ConversionError for a quantisation glob that matches no weight (likely a typo:
+    globs match whole names, which look like the example the message gives)."""
+    for kind, globs in sorted(quantize.items()):
+        for glob in globs:
+            if not any(fnmatch.fnmatchcase(w.name, glob) for w in weights):
+                example = next((w.name for w in weights if w.dtype == "float32"), None)
+                hint = f"; weight names look like {example!r}" if example else ""
+                raise ConversionError(
+                    f"--quantize_{kind} glob {glob!r} matches no weight{hint}")
+
+
+def layer_of(name: str) -> str:
+    """The layer a weight belongs to in a graph model: its node's name scope."""
+    return name.rpartition("/")[0] or name
+
+
+def build_manifest(weights: Sequence[Weight], quantize, shard_size: int,
+                   split_by_layer: bool = False):
+    """Returns (weightsManifest, {file name: bytes}): one group holding all ``weights``, or with
+    ``split_by_layer`` one group per layer (name scope), each sharded on its own, so a page can
+    fetch the layers it needs."""
+    check_globs_match(weights, quantize)
+    groups = {}
+    for weight in weights:
+        groups.setdefault(layer_of(weight.name) if split_by_layer else "", []).append(weight)
+    manifest, files = [], {}
+    for number, members in enumerate(groups.values(), start=1):
+        entries, chunks = [], []
+        for weight in members:
+            entry, data = encode(weight, quantization_of(weight.name, quantize))
+            entries.append(entry)
+            chunks.append(data)
+        group_files = shard(b"".join(chunks), shard_size, group=number)
+        manifest.append({"paths": list(group_files), "weights": entries})
+        files.update(group_files)
+    return manifest, files
+
+
+def _decode(entry, data: bytes, offset: int):
+    """The array an encoded weight's bytes at ``offset`` hold, dequantised as TF.js does, and the
+    offset after them; None when ``data`` ends before the weight does."""
+    shape = entry["shape"]
+    count = int(np.prod(shape))
+    quantization = entry.get("quantization")
+    if entry["dtype"] == "string":
+        values = []
+        for _ in range(count):
+            if offset + 4 > len(data):
+                return None
+            length = int(np.frombuffer(data, "<u4", 1, offset)[0])
+            if offset + 4 + length > len(data):
+                return None
+            values.append(data[offset + 4:offset + 4 + length])
+            offset += 4 + length
+        return np.array(values, dtype=object).reshape(shape), offset
+    if quantization:
+        stored = np.dtype({"float16": "<f2", "uint8": "u1", "uint16": "<u2"}[quantization["dtype"]])
+    else:
+        stored = np.dtype({"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[
+            entry["dtype"]])
+    end = offset + count * stored.itemsize
+    if end > len(data):
+        return None
+    raw = np.frombuffer(data, stored, count, offset)
+    if not quantization:
+        value = raw.copy()
+    elif quantization["dtype"] == "float16":
+        value = raw.astype(np.float32)
+    else:
+        value = (raw * quantization["scale"] + quantization["min"]).astype(np.float32)
+    return value.reshape(shape), end
+
+
+def _read_weight_file(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError as e:
+        raise input_files.missing(path, "a weight file of the model's manifest") from e
+    except OSError as e:
+        raise ConversionError(f"cannot read {path}: {e.strerror}") from e
+
+
+def read_manifest(weights_manifest, directory):
+    """{name: array} for a weights manifest whose shard files are in ``directory``."""
+    values = {}
+    for group in weights_manifest:
+        paths = [os.path.join(directory, path) for path in group["paths"]]
+        # TF.js reads a group's files as one run of bytes: which one is short cannot be told.
+        data = b"".join(_read_weight_file(path) for path in paths)
+        offset = 0
+        for entry in group["weights"]:
+            decoded = _decode(entry, data, offset)
+            if decoded is None:
+                raise input_files.damaged(
+                    " + ".join(paths), f"its {len(data)} bytes end inside weight "
+                    f"{entry['name']!r}, which starts at byte {offset}")
+            values[entry["name"]], offset = decoded
+    return values
