@@ -4,6 +4,7 @@ import json
 import pathlib
 
 from tests.converter import tfjs
+from tools.converter import version
 from tools.converter.legalize import tfjs_op_list
 
 
@@ -14,6 +15,11 @@ def test_checked_in_op_list_matches_installed_tfjs_converter():
         "regenerate: python -m tools.converter.legalize.tfjs_op_list tools/js/node_modules "
         "> tools/converter/legalize/tfjs_ops.json")
     document = json.loads(checked_in)
-    assert document["tfjs_converter_version"] == "4.22.0"
     assert len(document["ops"]) == 248
     assert {"Conv2D", "_FusedConv2D", "While", "HashTableV2"} <= tfjs_op_list.supported_ops()
+
+
+def test_messages_name_the_installed_tfjs_version():
+    package = json.loads((pathlib.Path(tfjs.NODE_MODULES) / "@tensorflow" / "tfjs" /
+                          "package.json").read_text(encoding="utf-8"))
+    assert version.TFJS == "TensorFlow.js " + ".".join(package["version"].split(".")[:2])

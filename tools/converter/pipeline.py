@@ -6,7 +6,7 @@ Graph models (``GRAPH_STAGES``):
 Layers models (``LAYERS_STAGES``): read Keras model -> layers topology -> write.
 
 ``optimise`` runs ``OPTIMIZATION_PASSES`` (a smaller, faster graph computing the same values) and
-``legalise`` runs ``LEGALIZATION_PASSES`` (what TF.js 4.22 needs to run the graph at all). The op
+``legalise`` runs ``LEGALIZATION_PASSES`` (what TF.js needs to run the graph at all). The op
 check comes after the legalisation, since rewriting ops TF.js lacks is part of it.
 
 Each stage takes and updates one ``Conversion``; with --verbose (absl INFO) every stage and pass
@@ -101,7 +101,7 @@ OPTIMIZATION_PASSES = (
     ("drop what no output needs", _prune),
 )
 
-# What TF.js 4.22 needs to run the graph at all.
+# What TF.js needs to run the graph at all.
 LEGALIZATION_PASSES = (
     ("split fusions TF.js cannot run", _in_place(fused_ops.split_unsupported_fusions)),
     ("rewrite ops TF.js lacks", _in_place(op_rewrites.rewrite_unsupported_ops)),
@@ -176,7 +176,7 @@ def legalise(c: Conversion):
 
 
 def check_ops(c: Conversion):
-    """Fails on ops TF.js 4.22 lacks, in the model and its initializer (not with
+    """Fails on ops TF.js lacks, in the model and its initializer (not with
     --skip_op_check)."""
     if c.options.skip_op_check:
         return

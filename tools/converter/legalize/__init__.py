@@ -1,2 +1,2 @@
-"""TF.js legalisation: what makes a graph runnable by TF.js 4.22 rather than smaller (the op
+"""TF.js legalisation: what makes a graph runnable by TF.js rather than smaller (the op
 check, and the passes in pipeline.LEGALIZATION_PASSES)."""

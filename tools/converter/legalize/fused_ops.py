@@ -1,6 +1,6 @@
 """Keeps only the fusions TF.js can run; splits the rest back into separate ops.
 
-TF.js 4.22 reads a fused Conv2D/MatMul's ``fused_ops`` as [BiasAdd] or [BiasAdd, activation] with
+TF.js reads a fused Conv2D/MatMul's ``fused_ops`` as [BiasAdd] or [BiasAdd, activation] with
 an activation its cpu and wasm kernels implement. Grappler's remapper fuses more (e.g. Tanh, or
 a residual Add): such a node keeps its BiasAdd fused, and what follows becomes ordinary ops
 under the same output name, so the model runs instead of failing in the browser.

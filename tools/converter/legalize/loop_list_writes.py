@@ -1,6 +1,6 @@
 """Keeps the tensors that loop bodies and branches write into TensorLists alive in TF.js.
 
-TF.js 4.22 runs a While body or an If branch as a sub-graph and, when it returns, disposes every
+TF.js runs a While body or an If branch as a sub-graph and, when it returns, disposes every
 tensor the sub-graph made except its outputs -- even a tensor it has just stored in a list.
 Stacking the list later reads freed memory ("Cannot read properties of undefined (reading
 'backend')"). Keras RNNs with ``return_sequences`` and autograph loops that fill a TensorArray

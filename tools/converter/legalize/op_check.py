@@ -1,5 +1,6 @@
 """Fails a conversion whose graph uses ops TF.js cannot execute."""
 
+from tools.converter import version
 from tools.converter.legalize import tfjs_op_list
 from tools.converter.errors import ConversionError
 
@@ -23,12 +24,12 @@ def unsupported_ops(graph_def, supported=None):
 
 
 def check_ops(graph_def):
-    """Raises ConversionError naming every op TF.js 4.22 lacks and one node using each."""
+    """Raises ConversionError naming every op TF.js lacks and one node using each."""
     found = unsupported_ops(graph_def)
     if not found:
         return
     listing = "; ".join(f"{op} ({where})" for op, where in found.items())
     hint = " (--strip_debug_ops removes debug ops)" if DEBUG_OPS & set(found) else ""
     raise ConversionError(
-        f"ops not supported by TensorFlow.js 4.22: {listing}{hint}; "
+        f"ops not supported by {version.TFJS}: {listing}{hint}; "
         "--skip_op_check converts anyway")

@@ -1,4 +1,4 @@
-"""The ops TF.js 4.22 executes, generated from @tensorflow/tfjs-converter's own op mappers.
+"""The ops the pinned TF.js executes, and its version: generated from @tensorflow/tfjs-converter's own op mappers.
 
 Regenerate after changing the pinned TF.js (tools/js/package-lock.json):
     python -m tools.converter.legalize.tfjs_op_list tools/js/node_modules \
@@ -6,6 +6,7 @@ Regenerate after changing the pinned TF.js (tools/js/package-lock.json):
 A test fails when the checked-in list and the installed package disagree.
 """
 
+import functools
 import json
 import os
 import re
@@ -27,10 +28,21 @@ def ops_in_package(node_modules: str):
     return sorted(names)
 
 
+@functools.lru_cache(maxsize=None)
+def _checked_in():
+    with open(CHECKED_IN, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def supported_ops():
     """Returns the checked-in set of op names TF.js executes."""
-    with open(CHECKED_IN, encoding="utf-8") as f:
-        return frozenset(json.load(f)["ops"])
+    return frozenset(_checked_in()["ops"])
+
+
+def tfjs_version():
+    """The pinned TF.js's major.minor version ("4.22"), as messages name it: the one place it
+    is recorded is the checked-in list, generated from the installed package."""
+    return ".".join(_checked_in()["tfjs_converter_version"].split(".")[:2])
 
 
 def render(node_modules: str) -> str:

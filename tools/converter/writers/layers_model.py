@@ -1,4 +1,4 @@
-"""Keras models as TF.js layers models: the model config in the Keras 2 form TF.js 4.22 reads,
+"""Keras models as TF.js layers models: the model config in the Keras 2 form TF.js reads,
 and the weights named as TF.js matches them (``<layer>/<weight>``).
 
 Keras 3 writes configs TF.js cannot read (``batch_shape``, dtype-policy objects,
@@ -11,6 +11,7 @@ before anything is written.
 import numpy as np
 from absl import logging
 
+from tools.converter import version
 from tools.converter.errors import ConversionError
 from tools.converter.writers.tfjs_translation import (check_settings, config_objects, settings_of,
                                               table, tfjs_classes, translate)
@@ -75,7 +76,7 @@ def _bidirectional_as_keras2(config):
         return
     mirror = {**forward, "name": f"backward_{base}", "go_backwards": not forward.get("go_backwards")}
     if config["backward_layer"]["class_name"] != config["layer"]["class_name"] or backward != mirror:
-        raise ConversionError(f"Bidirectional {config.get('name', '')!r}: TensorFlow.js 4.22 only "
+        raise ConversionError(f"Bidirectional {config.get('name', '')!r}: {version.TFJS} only "
                               "runs the forward layer backwards, not a backward layer of its own; "
                               "convert to a graph model (--output_format=tfjs_graph_model)")
     del config["backward_layer"]
@@ -153,20 +154,20 @@ def check_supported(model_config):
         if entry[0] not in known and entry not in missing:
             missing.append(entry)
     if missing:
-        raise ConversionError("layers TensorFlow.js 4.22 lacks: " + ", ".join(
+        raise ConversionError(f"layers {version.TFJS} lacks: " + ", ".join(
             f"{cls} ({name!r})" if name else cls for cls, name in missing))
 
 
 def _drop_activity_regularizers(config):
-    """TF.js 4.22 cannot build a layer that has an activity regularizer (NotImplementedError at
+    """TF.js cannot build a layer that has an activity regularizer (NotImplementedError at
     load). It only adds a training loss, so it is dropped, with a warning."""
     for obj in config_objects(config):
         settings = settings_of(obj)
         if settings.get("activity_regularizer") is not None:
             settings["activity_regularizer"] = None
-            logging.warning("layer %r: activity regularizer dropped; TensorFlow.js 4.22 cannot "
-                            "load layers that have one (predictions are unaffected)",
-                            settings.get("name", obj["class_name"]))
+            logging.warning("layer %r: activity regularizer dropped; %s cannot load layers that "
+                            "have one (predictions are unaffected)",
+                            settings.get("name", obj["class_name"]), version.TFJS)
 
 
 def _leaf_layers(model):
@@ -223,7 +224,7 @@ def check_weights_reach_tfjs_once(model, keras3: bool):
             for _, name in _named_weights(leaf, keras3):
                 if route.setdefault(name, layer.name) != layer.name:
                     raise ConversionError(
-                        f"TensorFlow.js 4.22 cannot load this layers model: weight {name!r} is "
+                        f"{version.TFJS} cannot load this layers model: weight {name!r} is "
                         f"in both {route[name]!r} and {layer.name!r} (a layer or model used "
                         "inside a nested model and outside it); convert to a graph model "
                         "(--output_format=tfjs_graph_model)")

@@ -1,4 +1,4 @@
-"""Keras layer configs in the terms TF.js 4.22 reads, driven by one table: keras_to_tfjs.json.
+"""Keras layer configs in the terms TF.js reads, driven by one table: keras_to_tfjs.json.
 
 The table holds every name that differs between Keras and TF.js (activations, regularizer
 classes, layers TF.js has under another form, fields it rejects, the paths it gives the weights of
@@ -11,6 +11,7 @@ import json
 import os
 import re
 
+from tools.converter import version
 from tools.converter.errors import ConversionError
 
 _TABLE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_to_tfjs.json")
@@ -27,7 +28,7 @@ def table():
 
 @functools.lru_cache(maxsize=None)
 def tfjs_classes():
-    """The names TF.js 4.22 can deserialise: layers, initializers, ..., and activations (the
+    """The names TF.js can deserialise: layers, initializers, ..., and activations (the
     lower-case ones)."""
     with open(_TFJS_CLASSES_FILE, encoding="utf-8") as f:
         return frozenset(json.load(f)["classes"])
@@ -61,15 +62,15 @@ def _activation(value, layer, keras3):
         value = value.get("config")
     if not isinstance(value, str):
         raise ConversionError(f"layer {layer!r}: activation {value!r} is not one of Keras's own; "
-                              "TensorFlow.js 4.22 cannot load it")
+                              f"{version.TFJS} cannot load it")
     activations = table()["activations"]
     if keras3 and value in activations["differ_in_keras3"]:
-        raise ConversionError(f"layer {layer!r}: TensorFlow.js 4.22 has no activation like "
+        raise ConversionError(f"layer {layer!r}: {version.TFJS} has no activation like "
                               f"{value!r}: {activations['differ_in_keras3'][value]}; convert "
                               "to a graph model (--output_format=tfjs_graph_model)")
     name = activations["renamed"].get(value, value)
     if tfjs_activation_name(name) not in tfjs_classes():
-        raise ConversionError(f"layer {layer!r}: TensorFlow.js 4.22 has no activation {value!r}; "
+        raise ConversionError(f"layer {layer!r}: {version.TFJS} has no activation {value!r}; "
                               "convert to a graph model (--output_format=tfjs_graph_model)")
     return name
 
@@ -111,7 +112,7 @@ def _violates(rule, value, rank):
 
 
 def check_settings(model_config, input_ranks):
-    """Raises ConversionError for the first layer whose class or setting TF.js 4.22 cannot
+    """Raises ConversionError for the first layer whose class or setting TF.js cannot
     honour (the table's "unsupported" list). ``input_ranks``: layer name -> its input's rank."""
     for obj in config_objects(model_config):
         settings = settings_of(obj)
@@ -121,12 +122,12 @@ def check_settings(model_config, input_ranks):
                 continue
             if "why" in rule:
                 raise ConversionError(
-                    f"{rule['class']} {name!r}: TensorFlow.js 4.22 cannot load this layer in a "
+                    f"{rule['class']} {name!r}: {version.TFJS} cannot load this layer in a "
                     f"layers model ({rule['why']}); convert to a graph model "
                     "(--output_format=tfjs_graph_model)")
             value = settings.get(rule["field"])
             if _violates(rule, value, input_ranks.get(name)):
                 advice = rule.get("advice",
                                   "convert to a graph model (--output_format=tfjs_graph_model)")
-                raise ConversionError(f"{rule['class']} {name!r}: TensorFlow.js 4.22 does not "
+                raise ConversionError(f"{rule['class']} {name!r}: {version.TFJS} does not "
                                       f"support {rule['field']}={value!r}; {advice}")

@@ -102,7 +102,7 @@ def _string_bytes(value: np.ndarray) -> bytes:
 def _affine_quantize(name: str, value: np.ndarray, dtype: np.dtype):
     """Quantises to ``dtype`` with value = min + scale * q, the range nudged so 0 is exact.
 
-    TF.js 4.22 dequantises with ``q * scale + min`` in float64, stored as float32
+    TF.js dequantises with ``q * scale + min`` in float64, stored as float32
     (io_utils decodeWeight); ``min`` is ``-zero_point * scale`` computed in float64 too, so
     ``zero_point * scale + min`` is exactly 0. Every value is within ``scale / 2`` of its
     dequantised one before the float32 rounding.
