@@ -1,10 +1,8 @@
 """The tfjs_web_model rule: a TensorFlow or Keras model converted to a TF.js model directory."""
 
+load(":formats.bzl", "INPUT_FORMATS", "KERAS_FORMATS", "OUTPUT_FORMATS", "QUANTIZATION_DTYPES")
 load(":providers.bzl", "TfjsModelInfo")
 
-_KERAS_FORMATS = ["keras", "keras_keras", "keras_saved_model"]
-INPUT_FORMATS = ["tf_saved_model", "tf_frozen_model", "tf_hub"] + _KERAS_FORMATS + ["tfjs_layers_model"]
-OUTPUT_FORMATS = ["tfjs_graph_model", "tfjs_layers_model"]
 _FILE_FORMATS = ["tf_frozen_model", "keras", "keras_keras"]
 _FORMAT_NAMES = {"tfjs_graph_model": "graph-model", "tfjs_layers_model": "layers-model"}
 _TOOLCHAIN_TYPE = Label("//rules/toolchain:type")
@@ -14,7 +12,7 @@ def _output_format(ctx):
     """The attribute, or the converter's default: layers for Keras inputs, else graph."""
     if ctx.attr.output_format:
         return ctx.attr.output_format
-    return "tfjs_layers_model" if ctx.attr.input_format in _KERAS_FORMATS else "tfjs_graph_model"
+    return "tfjs_layers_model" if ctx.attr.input_format in KERAS_FORMATS else "tfjs_graph_model"
 
 def _layers_model_json(files):
     """The model.json of a TF.js layers model: in a directory (e.g. another tfjs_web_model) or
@@ -57,7 +55,7 @@ def _converter_args(ctx, input_path, output_dir):
         args.add_joined(ctx.attr.saved_model_tags, join_with = ",", format_joined = "--saved_model_tags=%s")
     if ctx.attr.output_node_names:
         args.add_joined(ctx.attr.output_node_names, join_with = ",", format_joined = "--output_node_names=%s")
-    for dtype in ("float16", "uint8", "uint16"):
+    for dtype in QUANTIZATION_DTYPES:
         globs = getattr(ctx.attr, "quantize_" + dtype)
         if globs:
             args.add_joined(globs, join_with = ",", format_joined = "--quantize_%s=%%s" % dtype)
@@ -80,13 +78,13 @@ def _converter_args(ctx, input_path, output_dir):
 
 def _tfjs_web_model_impl(ctx):
     output_format = _output_format(ctx)
-    if output_format == "tfjs_layers_model" and ctx.attr.input_format not in _KERAS_FORMATS:
+    if output_format == "tfjs_layers_model" and ctx.attr.input_format not in KERAS_FORMATS:
         fail("output_format \"tfjs_layers_model\" needs a Keras input_format (%s), not %r" %
-             (", ".join(_KERAS_FORMATS), ctx.attr.input_format))
+             (", ".join(KERAS_FORMATS), ctx.attr.input_format))
     if ctx.attr.weight_shard_size_bytes <= 0:
         fail("weight_shard_size_bytes must be positive, got %d" % ctx.attr.weight_shard_size_bytes)
     claimed = {}
-    for dtype in ("float16", "uint8", "uint16"):
+    for dtype in QUANTIZATION_DTYPES:
         for glob in getattr(ctx.attr, "quantize_" + dtype):
             if glob in claimed:
                 fail("weight glob %r is given to quantize_%s and quantize_%s" % (glob, claimed[glob], dtype))
@@ -116,7 +114,7 @@ def _tfjs_web_model_impl(ctx):
         toolchain = _TOOLCHAIN_TYPE,
     )
     quantization = {}
-    for dtype in ("float16", "uint8", "uint16"):
+    for dtype in QUANTIZATION_DTYPES:
         if getattr(ctx.attr, "quantize_" + dtype):
             quantization[dtype] = getattr(ctx.attr, "quantize_" + dtype)
     return [
