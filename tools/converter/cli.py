@@ -180,9 +180,10 @@ def _log_python_warning(message, category, *_):
     logging.warning("%s: %s", category.__name__, one_line(message))
 
 
-def convert_command(args, flag_values):
+def convert_command(args, flag_values, only_command=False):
     """Runs the conversion that a command line asks for, its flags parsed into ``flag_values``
-    (fresh ones: see new_flag_values); raises ConversionError."""
+    (fresh ones: see new_flag_values); raises ConversionError. ``only_command``: the process
+    runs no other, so TensorFlow may be imported lean (see tf_import)."""
     positionals = parse_args(args, flag_values)
     if len(positionals) != 2:
         raise ConversionError(f"expected INPUT and OUTPUT, got {len(positionals)} argument(s): "
@@ -191,24 +192,31 @@ def convert_command(args, flag_values):
     logging.get_absl_handler().setFormatter(_MessageFormatter())
     warnings.showwarning = _log_python_warning
     options = options_from_flags(*positionals, flag_values).validated()
-    result = _conversion_module().convert(options)
+    lean = only_command and options.input_format in _LEAN_INPUT_FORMATS
+    result = _conversion_module(lean).convert(options)
     logging.info("wrote %s (%s) in %.2f s", result.output_dir, ", ".join(result.files),
                  sum(result.phase_seconds.values()))
 
 
-def _conversion_module():
-    """Imports TensorFlow (quietly, first) and returns tools.converter.conversion."""
+# Read without tf.*, Keras or TF-Hub: a process converting only these can skip the public API.
+_LEAN_INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model")
+
+
+def _conversion_module(lean=False):
+    """Imports TensorFlow (quietly, first; see tf_import for ``lean``) and returns
+    tools.converter.conversion."""
     from tools.converter import tf_import  # pylint: disable=import-outside-toplevel
-    tf_import.import_tensorflow()
+    tf_import.import_tensorflow(lean=lean)
     from tools.converter import conversion  # pylint: disable=import-outside-toplevel
     return conversion
 
 
-def run_command(args):
-    """Runs one command line; returns (exit status, the one-line message for the user or "")."""
+def run_command(args, only_command=False):
+    """Runs one command line; returns (exit status, the one-line message for the user or "").
+    ``only_command``: see convert_command."""
     flag_values = new_flag_values()
     try:
-        convert_command(args, flag_values)
+        convert_command(args, flag_values, only_command)
         return 0, ""
     except ConversionError as e:
         message, trace = f"{PROGRAM}: error: {e}", traceback.format_exc()
@@ -237,7 +245,7 @@ def main(argv):
         import tf_keras  # pylint: disable=import-outside-toplevel,unused-import
         worker.serve(sys.stdin.fileno(), sys.stdout, run_command)
         return 0
-    status, message = run_command(args)
+    status, message = run_command(args, only_command=True)
     if message:
         sys.stderr.write(message + "\n")
     return status

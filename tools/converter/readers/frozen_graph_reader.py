@@ -3,8 +3,8 @@
 import os
 from typing import Sequence
 
-import tensorflow as tf
 from tensorflow.core.framework import graph_pb2
+from tensorflow.python.framework import errors, importer, ops, versions
 
 from tools.converter.passes import graph_pruning
 from tools.converter.readers import input_files
@@ -39,10 +39,10 @@ def load(path: str, output_node_names: Sequence[str]) -> GraphSource:
         raise ConversionError(
             f"{path} is not frozen: it still has variables ({', '.join(variables[:3])}); "
             "convert the SavedModel instead")
-    with tf.Graph().as_default() as graph:
+    with ops.Graph().as_default() as graph:
         try:
-            tf.graph_util.import_graph_def(graph_def, name="")
-        except (ValueError, tf.errors.OpError) as e:
+            importer.import_graph_def(graph_def, name="")
+        except (ValueError, errors.OpError) as e:
             raise ConversionError(f"{path} is not a valid graph: {str(e).splitlines()[0]}") from e
 
     def spec(node_name):
@@ -56,4 +56,4 @@ def load(path: str, output_node_names: Sequence[str]) -> GraphSource:
         inputs={name: spec(name) for name in placeholders},
         outputs={name: spec(name) for name in output_node_names},
         variable_values={},
-        tf_version=tf.__version__)
+        tf_version=versions.__version__)

@@ -8,9 +8,9 @@ so that damage is reported as such rather than as whatever the library trips ove
 
 import os
 
-import tensorflow as tf
 from google.protobuf import message
 from tensorflow.core.framework import graph_pb2
+from tensorflow.python.framework import versions as tf_versions
 
 from tools.converter.errors import ConversionError, one_line
 
@@ -101,9 +101,9 @@ def parse_proto(path, proto, expected: str):
 def check_graph_version(path, versions):
     """Raises ``unsupported_version`` if this TensorFlow cannot run a graph whose GraphDef
     ``versions`` (a VersionDef) are these: it was written for a newer TensorFlow."""
-    current = tf.version.GRAPH_DEF_VERSION
+    current = tf_versions.GRAPH_DEF_VERSION
     if versions.min_consumer > current or current in versions.bad_consumers:
         raise unsupported_version(
             path, f"its graph (GraphDef producer {versions.producer}, min consumer "
-            f"{versions.min_consumer}) cannot be read by TensorFlow {tf.__version__} (GraphDef "
-            f"version {current})")
+            f"{versions.min_consumer}) cannot be read by TensorFlow {tf_versions.__version__} "
+            f"(GraphDef version {current})")
