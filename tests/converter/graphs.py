@@ -106,8 +106,8 @@ def node(graph_def, name):
 
 
 def fused_ops(n):
-    """A fused node's ``fused_ops`` as strings."""
-    return [s.decode() for s in n.attr["fused_ops"].list.s]
+    """A node's ``fused_ops`` as strings (without adding the attribute)."""
+    return [s.decode() for s in n.attr["fused_ops"].list.s] if "fused_ops" in n.attr else []
 
 
 def _activations(graph_def, name, previous, activations, alpha, leakyrelu_alpha):
@@ -135,7 +135,7 @@ def as_tensorflow(graph_def):
     result = copy(graph_def)
     for n in list(result.node):
         name, data = n.name, graph_view.data_inputs(n)
-        leakyrelu_alpha = n.attr["leakyrelu_alpha"].f
+        leakyrelu_alpha = n.attr["leakyrelu_alpha"].f if "leakyrelu_alpha" in n.attr else 0.0
         if n.op == "Prelu":
             n.name, n.op, n.input[:] = f"{name}/input", "Identity", data[:1]
             _activations(result, name, n.name, ["Prelu"], data[1], 0.0)
