@@ -1,54 +1,64 @@
-"""Splitting fusions TF.js cannot run: the rewritten graph computes what the fused one did."""
+"""Splitting fusions TF.js cannot run (legalize/fused_ops.py): the node keeps its BiasAdd fused,
+the ops after it become separate nodes under its name, and the graph computes what it did."""
 
 import numpy as np
-import tensorflow as tf
-from tensorflow.core.framework import graph_pb2
+import pytest
 
-from tools.converter import graph_edit
+from tests.converter import graphs
+from tools.converter.errors import ConversionError
 from tools.converter.legalize import fused_ops
 
+X = graphs.random((2, 3), 1)
 
-def _fused_matmul_graph(ops, extra_args):
-    rng = np.random.default_rng(0)
-    graph_def = graph_pb2.GraphDef()
-    x = graph_def.node.add(name="x", op="Placeholder")
-    x.attr["dtype"].type = tf.float32.as_datatype_enum
-    args = ["b"] + [f"arg{i}" for i in range(len(extra_args))]
-    graph_def.node.extend([graph_edit.make_const("w", rng.standard_normal((4, 3), np.float32)),
-                           graph_edit.make_const("b", rng.standard_normal(3, np.float32))])
-    graph_def.node.extend(graph_edit.make_const(n, v) for n, v in zip(args[1:], extra_args))
-    fused = graph_def.node.add(name="m", op="_FusedMatMul", input=["x", "w", *args])
-    fused.attr["T"].type = tf.float32.as_datatype_enum
-    fused.attr["fused_ops"].list.s.extend(op.encode() for op in ops)
-    fused.attr["num_args"].i = len(args)
+
+def _fused_matmul_graph(ops, extra_args=()):
+    """x -> _FusedMatMul ``m`` fusing ``ops``, with constant extra arguments ``arg<i>``."""
+    graph_def = graphs.with_input()
+    fused = graphs.node(graph_def, graphs.fused(graph_def, "MatMul", "m", fused_ops_=ops))
+    fused.input.extend(graphs.const(graph_def, f"arg{i}", value)
+                       for i, value in enumerate(extra_args))
+    fused.attr["num_args"].i += len(extra_args)
+    fused.attr["leakyrelu_alpha"].f = 0.25
     return graph_def
 
 
-def _run(graph_def, x):
-    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
-        tf.graph_util.import_graph_def(graph_def, name="")
-        return session.run("m:0", {"x:0": x})
+def _ops_after_split(graph_def):
+    return {n.name: (n.op, graphs.fused_ops(n)) for n in graph_def.node if n.name.startswith("m")}
 
 
 def test_tanh_is_split_off_and_the_result_is_unchanged():
-    graph_def = _fused_matmul_graph(["BiasAdd", "Tanh"], [])
-    x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32)
-    before = _run(graph_def, x)
+    graph_def = _fused_matmul_graph(["BiasAdd", "Tanh"])
+    before = graphs.run(graph_def, ["m"], {"x": X})[0]
     fused_ops.split_unsupported_fusions(graph_def)
-    ops = {n.name: (n.op, [s.decode() for s in n.attr["fused_ops"].list.s]) for n in graph_def.node}
+    ops = _ops_after_split(graph_def)
     assert ops["m/fused"] == ("_FusedMatMul", ["BiasAdd"]) and ops["m"] == ("Tanh", [])
-    np.testing.assert_allclose(_run(graph_def, x), before, rtol=1e-6)
+    np.testing.assert_allclose(graphs.run(graph_def, ["m"], {"x": X})[0], before, rtol=1e-6)
 
 
-def test_residual_add_and_relu_are_split_off():
-    residual = np.random.default_rng(2).standard_normal((2, 3)).astype(np.float32)
-    graph_def = _fused_matmul_graph(["BiasAdd", "Add", "Relu"], [residual])
-    x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32)
-    expected = np.maximum(
-        x @ graph_edit.const_value(graph_def.node[1]) + graph_edit.const_value(graph_def.node[2])
-        + residual, 0)
+def test_residual_add_and_leaky_relu_are_split_off():
+    residual = graphs.random((2, 4), 2)
+    graph_def = _fused_matmul_graph(["BiasAdd", "Add", "LeakyRelu"], [residual])
+    weights, bias = (graphs.graph_edit.const_value(graphs.node(graph_def, n))
+                     for n in ("m/w", "m/b"))
+    total = X @ weights + bias + residual
     fused_ops.split_unsupported_fusions(graph_def)
-    assert [n.op for n in graph_def.node][-2:] == ["AddV2", "Relu"]
-    assert fused_ops.runnable_by_tfjs(
-        [s.decode() for s in graph_def.node[4].attr["fused_ops"].list.s])
-    np.testing.assert_allclose(_run(graph_def, x), expected, rtol=1e-5, atol=1e-6)
+    ops = _ops_after_split(graph_def)
+    assert (ops["m/fused"], ops["m/add_0"], ops["m"]) == (
+        ("_FusedMatMul", ["BiasAdd"]), ("AddV2", []), ("LeakyRelu", []))
+    assert list(graphs.node(graph_def, "m/fused").input) == ["x", "m/w", "m/b"]
+    np.testing.assert_allclose(graphs.run(graph_def, ["m"], {"x": X})[0],
+                               np.where(total > 0, total, 0.25 * total), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("ops", [["BiasAdd"], ["BiasAdd", "Relu"], ["BiasAdd", "Sigmoid"]])
+def test_fusion_tfjs_runs_is_left_alone(ops):
+    graph_def = _fused_matmul_graph(ops)
+    before = graphs.copy(graph_def)
+    fused_ops.split_unsupported_fusions(graph_def)
+    assert graph_def == before
+
+
+@pytest.mark.parametrize("ops", [["Relu"], ["BiasAdd", "GeluExact"]])
+def test_fusion_that_cannot_be_split_is_an_error(ops):
+    with pytest.raises(ConversionError, match="'m' fuses " + r"\+".join(ops)):
+        fused_ops.split_unsupported_fusions(_fused_matmul_graph(ops))
