@@ -165,6 +165,14 @@ def run(graph_def, fetches, feeds):
                            {f"{name}:0": value for name, value in feeds.items()})
 
 
+def assert_unchanged(rewrite, graph_def):
+    """``rewrite(graph_def)`` leaves ``graph_def`` as it was; returns what ``rewrite`` did."""
+    before = copy(graph_def)
+    result = rewrite(graph_def)
+    assert graph_def == before
+    return result
+
+
 def assert_same_values(before, after, fetches, feeds, rtol=1e-5, atol=1e-5):
     """``before`` and ``after`` compute the same ``fetches`` from ``feeds``."""
     for expected, actual in zip(run(before, fetches, feeds), run(after, fetches, feeds)):

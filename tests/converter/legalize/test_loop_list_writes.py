@@ -59,10 +59,8 @@ def test_written_tensor_becomes_a_new_loop_variable():
 
 
 def test_writing_an_output_changes_nothing():
-    graph_def = _loop_graph(write_an_output=True)
-    before = graphs.copy(graph_def)
-    loop_list_writes.keep_written_tensors(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(loop_list_writes.keep_written_tensors,
+                            _loop_graph(write_an_output=True))
 
 
 def test_tensor_written_in_a_branch_is_carried_out_of_it():

@@ -54,9 +54,7 @@ def test_matrix_product_einsum_becomes_batch_matmul(equation, lhs_shape, rhs_sha
 ])
 def test_other_einsum_is_left_alone(equation, lhs_shape, rhs_shape):
     graph_def, _ = _einsum_graph(equation, lhs_shape, rhs_shape)
-    before = graphs.copy(graph_def)
-    assert op_rewrites.rewrite_unsupported_ops(graph_def) == {}
-    assert graph_def == before
+    assert graphs.assert_unchanged(op_rewrites.rewrite_unsupported_ops, graph_def) == {}
 
 
 def _batch_norm_graph(is_training=True, data_format="NHWC", read_output=0):
@@ -86,7 +84,5 @@ def test_training_batch_norm_becomes_its_arithmetic(data_format, shape):
 @pytest.mark.parametrize("case", [dict(is_training=False), dict(read_output=1)],
                          ids=["inference", "batch mean read"])
 def test_batch_norm_left_alone(case):
-    graph_def = _batch_norm_graph(**case)
-    before = graphs.copy(graph_def)
-    assert op_rewrites.rewrite_unsupported_ops(graph_def) == {}
-    assert graph_def == before
+    rewrite = op_rewrites.rewrite_unsupported_ops
+    assert graphs.assert_unchanged(rewrite, _batch_norm_graph(**case)) == {}

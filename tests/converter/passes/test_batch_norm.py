@@ -49,10 +49,7 @@ def test_inference_batch_norm_becomes_mul_and_add(op):
     dict(read_output=None),  # nothing reads it
 ], ids=["training", "nchw", "variable mean", "other output read", "unread"])
 def test_batch_norm_left_alone(case):
-    graph_def = _batch_norm_graph(**case)
-    before = graphs.copy(graph_def)
-    batch_norm.decompose_batch_norms(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(batch_norm.decompose_batch_norms, _batch_norm_graph(**case))
 
 
 def _scaled_graph(kind, scale_shape=None, scale_first=False, producer_read_twice=False,
@@ -99,7 +96,4 @@ def test_broadcast_4d_scale_moves_into_conv_weights():
     dict(data_format="NCHW"),
 ], ids=["producer read twice", "scalar", "not per channel", "variable weights", "nchw"])
 def test_scale_left_alone(case):
-    graph_def = _scaled_graph("Conv2D", **case)
-    before = graphs.copy(graph_def)
-    batch_norm.fold_scales_into_weights(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(batch_norm.fold_scales_into_weights, _scaled_graph("Conv2D", **case))

@@ -39,10 +39,7 @@ def test_add_of_constant_bias_becomes_bias_add(kind, op):
     dict(data_format="NCHW"),  # channels are not last
 ], ids=["scalar bias", "2-d bias", "variable bias", "nchw"])
 def test_add_left_alone(case):
-    graph_def = _biased_graph(**case)
-    before = graphs.copy(graph_def)
-    bias_add.normalize_bias_adds(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(bias_add.normalize_bias_adds, _biased_graph(**case))
 
 
 def _add_n_graph(residual_first=False, add_n_read_twice=False):
@@ -73,7 +70,4 @@ def test_bias_is_split_from_add_n(residual_first):
 
 
 def test_add_n_read_elsewhere_is_left_alone():
-    graph_def = _add_n_graph(add_n_read_twice=True)
-    before = graphs.copy(graph_def)
-    bias_add.normalize_bias_adds(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(bias_add.normalize_bias_adds, _add_n_graph(add_n_read_twice=True))

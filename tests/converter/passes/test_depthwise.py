@@ -65,10 +65,8 @@ def test_only_the_bias_add_joins(case):
     dict(data_format="NCHW"),
 ], ids=["convolution read twice", "not a bias add", "nchw"])
 def test_convolution_left_alone(case):
-    graph_def = _depthwise_graph("Relu", **case)
-    before = graphs.copy(graph_def)
-    depthwise.fuse_depthwise_convolutions(graph_def)
-    assert graph_def == before
+    graphs.assert_unchanged(depthwise.fuse_depthwise_convolutions,
+                            _depthwise_graph("Relu", **case))
 
 
 def test_activation_only_waiting_for_the_bias_add_stays_apart():

@@ -58,10 +58,7 @@ def test_op_runs_channels_last_between_transposes(op):
     dict(op="FusedBatchNormV3", read_output=1),  # the batch mean
 ], ids=["nhwc", "explicit padding", "other output read"])
 def test_op_left_alone(case):
-    graph_def = _nchw_graph(**case)
-    before = graphs.copy(graph_def)
-    assert nchw.nchw_as_nhwc(graph_def) == 0
-    assert graph_def == before
+    assert graphs.assert_unchanged(nchw.nchw_as_nhwc, _nchw_graph(**case)) == 0
 
 
 @pytest.mark.xfail(strict=True, raises=tf.errors.InvalidArgumentError,
