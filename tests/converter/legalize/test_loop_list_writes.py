@@ -44,12 +44,13 @@ def _assert_same_values(before, after):
 
 def test_written_tensor_becomes_a_new_loop_variable():
     graph_def = _loop_graph()
+    graphs.node(graph_def, "loop").input.append("^x")
     before = graphs.copy(graph_def)
     loop_list_writes.keep_written_tensors(graph_def)
     loop, body = graphs.node(graph_def, "loop"), _body(graph_def)
     cond = _functions(graph_def)[loop.attr["cond"].func.name]
-    assert len(loop.attr["T"].list.type) == len(loop.input) == 6  # was 5
-    assert graphs.ops(graph_def)[loop.input[5]] == "Const"
+    assert len(loop.attr["T"].list.type) == len(loop.input) - 1 == 6  # was 5, and ^x
+    assert (graphs.ops(graph_def)[loop.input[5]], loop.input[6]) == ("Const", "^x")
     assert len(body.signature.input_arg) == len(body.signature.output_arg) == 6
     assert len(cond.signature.input_arg) == 6
     write = next(n for n in body.node_def if n.op == "TensorListSetItem")

@@ -34,7 +34,7 @@ def test_add_of_constant_bias_becomes_bias_add(kind, op):
 
 @pytest.mark.parametrize("case", [
     dict(bias_shape=(1,)),  # broadcast, not one per channel
-    dict(bias_shape=(1, 4)),  # not 1-D
+    dict(kind="MatMul", bias_shape=(4, 4)),  # a matrix added to a 4x4 product
     dict(bias_from_placeholder=True),
     dict(data_format="NCHW"),  # channels are not last
 ], ids=["scalar bias", "2-d bias", "variable bias", "nchw"])
