@@ -13,7 +13,7 @@ ALPHA = np.float32(0.2)  # one for all channels, so it fits every producer
 
 def _prelu_graph(x="x", mul_const_first=True, alpha_from_placeholder=False, neg_of=None):
     """``out`` = AddV2 ``add`` of Relu(x) and Mul(-alpha, Relu(Neg(``neg_of`` or x)))."""
-    graph_def = graphs.with_input() if x == "x" else graphs.with_input("x")
+    graph_def = graphs.with_input()
     negative_alpha = (graphs.placeholder(graph_def, "negative_alpha") if alpha_from_placeholder
                       else graphs.const(graph_def, "negative_alpha", -ALPHA))
     graphs.add(graph_def, "relu", "Relu", [x])
