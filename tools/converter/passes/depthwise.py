@@ -28,7 +28,8 @@ def fuse_depthwise_convolutions(graph_def):
             continue
         chain, fused_ops = [conv, bias_add], ["BiasAdd"]
         activation = _only_reader(bias_add.name, readers, nodes)
-        if activation is not None and activation.op in TFJS_FUSABLE_ACTIVATIONS:
+        if (activation is not None and activation.op in TFJS_FUSABLE_ACTIVATIONS
+                and list(activation.input) in ([bias_add.name], [f"{bias_add.name}:0"])):
             chain.append(activation)
             fused_ops.append(activation.op)
         last = chain[-1]
