@@ -36,7 +36,8 @@ def control_inputs(node):
 
 def is_nhwc(node) -> bool:
     """Whether ``node`` is channels-last: no ``data_format`` or ``NHWC``."""
-    return node.attr["data_format"].s in (b"", b"NHWC")
+    # Not node.attr["data_format"]: reading a missing key of a proto map adds it.
+    return "data_format" not in node.attr or node.attr["data_format"].s in (b"", b"NHWC")
 
 
 def nodes_by_name(graph_def):
@@ -52,6 +53,13 @@ def consumers(graph_def):
         for tensor in node.input:
             found[node_name(tensor)].append(node.name)
     return found
+
+
+def binary_nodes(graph_def, ops):
+    """The nodes (a list: the caller may add nodes) whose op is in ``ops`` and that have exactly
+    two inputs, with both orders of their inputs: [(node, ((a, b), (b, a))), ...]."""
+    return [(node, (tuple(node.input), tuple(reversed(node.input))))
+            for node in graph_def.node if node.op in ops and len(node.input) == 2]
 
 
 class GraphView:

@@ -211,8 +211,13 @@ def write(c: Conversion):
         generated_by=c.source.tf_version, user_metadata=c.metadata,
         initializer=model_json.graph_json(tables.initializer) if tables else None,
         initializer_signature=tables.initializer_signature() if tables else None)
+    _write_files(c, model)
+
+
+def _write_files(c: Conversion, model):
+    """model.json (``model``) and the weight files into the output directory, replaced whole."""
     c.files["model.json"] = model_json.dumps(model)
-    output_dir.write_files(options.output_dir, c.files)
+    output_dir.write_files(c.options.output_dir, c.files)
 
 
 GRAPH_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (
@@ -255,8 +260,7 @@ def write_layers_model(c: Conversion):
         "weightsManifest": manifest}
     if c.metadata:
         model_json_object["userDefinedMetadata"] = c.metadata
-    c.files["model.json"] = model_json.dumps(model_json_object)
-    output_dir.write_files(options.output_dir, c.files)
+    _write_files(c, model_json_object)
 
 
 LAYERS_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (

@@ -50,9 +50,14 @@ def test_residual_add_and_leaky_relu_are_split_off():
                                np.where(total > 0, total, 0.25 * total), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("ops", [["BiasAdd"], ["BiasAdd", "Relu"], ["BiasAdd", "Sigmoid"]])
-def test_fusion_tfjs_runs_is_left_alone(ops):
-    graphs.assert_unchanged(fused_ops.split_unsupported_fusions, _fused_matmul_graph(ops))
+@pytest.mark.parametrize("ops,extra_args", [
+    (["BiasAdd"], ()), (["BiasAdd", "Relu"], ()), (["BiasAdd", "Sigmoid"], ()),
+    # passes/prelu.py fuses PReLU (a TF.js op) before the legalisation, its alpha the extra arg.
+    (["BiasAdd", "Prelu"], (np.full(3, 0.25, np.float32),)),
+])
+def test_fusion_tfjs_runs_is_left_alone(ops, extra_args):
+    graphs.assert_unchanged(fused_ops.split_unsupported_fusions,
+                            _fused_matmul_graph(ops, extra_args))
 
 
 @pytest.mark.parametrize("ops", [["Relu"], ["BiasAdd", "GeluExact"]])

@@ -19,9 +19,10 @@ _UNARY = ("Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh")
 
 
 def runnable_by_tfjs(fused_ops):
-    """Whether TF.js executes a fused node with these fused_ops."""
+    """Whether TF.js executes a fused node with these fused_ops (Prelu: as passes/prelu.py
+    fuses it, with its alpha as the extra argument)."""
     return (fused_ops[:1] == ["BiasAdd"] and len(fused_ops) <= 2
-            and all(op in TFJS_FUSABLE_ACTIVATIONS for op in fused_ops[1:]))
+            and all(op in TFJS_FUSABLE_ACTIVATIONS + ("Prelu",) for op in fused_ops[1:]))
 
 
 def _split(graph_def, node, fused_ops):

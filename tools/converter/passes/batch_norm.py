@@ -67,10 +67,8 @@ def fold_scales_into_weights(graph_def):
     view = graph_view.GraphView(graph_def)
     nodes, readers = view.nodes, view.consumers
     folded = set()
-    for node in list(graph_def.node):
-        if node.op != "Mul" or len(node.input) != 2:
-            continue
-        for data, scale_input in (node.input, reversed(node.input)):
+    for node, orders in graph_view.binary_nodes(graph_def, ("Mul",)):
+        for data, scale_input in orders:
             producer = nodes.get(graph_view.node_name(data))
             scale = graph_edit.const_value(nodes.get(graph_view.node_name(scale_input)))
             if (producer is None or producer.op not in _SCALABLE or ":" in data.strip("^")

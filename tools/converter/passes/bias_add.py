@@ -74,10 +74,8 @@ def normalize_bias_adds(graph_def):
     view = graph_view.GraphView(graph_def)
     nodes, readers = view.nodes, view.consumers
     unused = set()
-    for node in list(graph_def.node):
-        if node.op not in _ADDS or len(node.input) != 2:
-            continue
-        for data, bias in (node.input, reversed(node.input)):
+    for node, orders in graph_view.binary_nodes(graph_def, _ADDS):
+        for data, bias in orders:
             if _bias_for(data, bias, nodes):
                 _as_bias_add(node, data, bias)
                 break
