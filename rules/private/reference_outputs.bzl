@@ -81,6 +81,6 @@ what a page or test compares TF.js's outputs with. `tfjs_model_test` makes one o
     attrs = dict(REFERENCE_ATTRS, model = attr.label(
         mandatory = True,
         providers = [TfjsModelInfo],
-        doc = "A tfjs_web_model.",
+        doc = "A `tfjs_web_model`.",
     )),
 )
