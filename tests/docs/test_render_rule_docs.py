@@ -45,6 +45,12 @@ def test_parse_textproto_reads_nesting_repeats_and_escapes():
     assert rule["attribute"][1]["default_value"] == ['["-v"]']
 
 
+@pytest.mark.parametrize("text", ['rule_info {', 'rule_info }', 'doc_string:', 'a: }'])
+def test_malformed_textproto_is_an_error(text):
+    with pytest.raises(ValueError):
+        render_rule_docs.parse_textproto(text)
+
+
 def test_render_module_writes_tables():
     markdown = render_rule_docs.render_module(render_rule_docs.parse_textproto(_MODULE))
     assert markdown.startswith("### `@rules_tfjs//rules:my.bzl`\n\nMy rules.\n\n#### `my_rule` (rule)")

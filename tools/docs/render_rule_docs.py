@@ -57,41 +57,46 @@ def _unescape(quoted):
 
 def parse_textproto(text):
     """A text-format protobuf message as {field: [values]}; a value is str or a nested dict."""
+    text = text.rstrip()
     tokens = []
     position = 0
-    while text[position:].strip():
+    while position < len(text):
         match = _TOKEN.match(text, position)
         if not match:
             raise ValueError(f"unexpected text at offset {position}: {text[position:position + 40]!r}")
         tokens.append(match)
         position = match.end()
-    message, rest = _parse_fields(tokens, 0)
-    if rest != len(tokens):
+    tokens.append(None)  # the end
+    message, i = _parse_fields(tokens, 0)
+    if tokens[i] is not None:
         raise ValueError("unbalanced '}'")
     return message
 
 
 def _parse_fields(tokens, i):
+    """The fields from tokens[i] to the '}' or the end that closes them, and that token's index."""
     message = {}
-    while i < len(tokens) and tokens[i].group("punct") != "}":
+    while tokens[i] is not None and tokens[i].group("punct") != "}":
         name = tokens[i].group("word")
         if not name:
             raise ValueError(f"expected a field name, got {tokens[i].group().strip()!r}")
         i += 1
-        if tokens[i].group("punct") == ":":
+        if tokens[i] is not None and tokens[i].group("punct") == ":":
             i += 1
+        if tokens[i] is None:
+            raise ValueError(f"{name} has no value")
         if tokens[i].group("punct") == "{":
             value, i = _parse_fields(tokens, i + 1)
-            if i >= len(tokens):
+            if tokens[i] is None:
                 raise ValueError(f"unclosed '{{' of {name}")
-            i += 1
         elif tokens[i].group("string"):
             value = _unescape(tokens[i].group("string"))
-            i += 1
-        else:
+        elif tokens[i].group("word"):
             value = tokens[i].group("word")
-            i += 1
+        else:
+            raise ValueError(f"{name} has no value")
         message.setdefault(name, []).append(value)
+        i += 1
     return message, i
 
 
