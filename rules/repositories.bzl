@@ -7,6 +7,9 @@ load("//rules/private:remote_model.bzl", "remote_model")
 def rules_tfjs_dependencies(python_interpreter = "", python_interpreter_target = None):
     """Declares @tfjs_converter_env (the converter's Python environment) and @tfjs_npm (TF.js).
 
+    It does not declare @bazel_skylib, which rules_tfjs's BUILD files load (`bzl_library`): Bazel
+    7's WORKSPACE suffix declares it, unless the WORKSPACE declares its own first.
+
     Args:
       python_interpreter: path or name of a Python 3.11-3.13 (default: the first found).
       python_interpreter_target: label of a Python interpreter file (wins if given).

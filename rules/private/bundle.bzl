@@ -131,25 +131,28 @@ calls `setWasmPaths` with the bundle's directory). Output groups: `bundle`, `was
         "entry_point": attr.label(
             mandatory = True,
             allow_single_file = [".js", ".mjs"],
-            doc = "The page's main script, an ES module.",
+            doc = "The page's main script, an ES module importing `@tensorflow/tfjs`.",
         ),
         "srcs": attr.label_list(
             allow_files = [".js", ".mjs", ".json"],
-            doc = "Other files the entry point imports (relative imports, in the same tree).",
+            doc = "Other `.js`, `.mjs` or `.json` files the entry point imports (relative " +
+                  "imports, in the same tree).",
         ),
         "models": attr.label_list(
             providers = [TfjsModelInfo],
-            doc = "tfjs_web_model graph models whose kernels to register; empty: all kernels.",
+            doc = "`tfjs_web_model` graph models whose kernels to register (a layers model " +
+                  "fails analysis). Empty: every kernel of the backends.",
         ),
         "backends": attr.string_list(
             default = ["cpu", "webgl"],
-            doc = "TF.js backends to include, among %s." % BACKENDS,
+            doc = "TF.js backends to include, among " + ", ".join(["`%s`" % b for b in BACKENDS]) +
+                  " (another value, a repeat or none fails analysis).",
         ),
         "ops": attr.string_list(
             doc = "tfjs-core ops the page calls itself (for instance `browser.fromPixels`, `div`), " +
                   "whose kernels are registered too when `models` is given.",
         ),
-        "minify": attr.bool(default = True, doc = "Minify the bundle."),
+        "minify": attr.bool(default = True, doc = "Minify the bundle (esbuild's `--minify`)."),
         "_esbuild": attr.label(
             default = "@tfjs_npm//:node_modules/@esbuild/linux-x64/bin/esbuild",
             allow_single_file = True,

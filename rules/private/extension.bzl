@@ -19,7 +19,10 @@ _converter_tag = tag_class(
 
 _remote_model_tag = tag_class(
     doc = "Declares a published model as the repository `@<name>`, whose `:model` target is a " +
-          "tfjs_web_model src (see remote_model in rules/private/remote_model.bzl).",
+          "`tfjs_web_model` src. A TF-Hub or Kaggle handle is fetched in its compressed form, " +
+          "an archive URL as it is, a `.keras`/`.h5` URL as that file, by Bazel's downloader " +
+          "(repository cache, `--distdir` and `.netrc` apply); archives are extracted by a " +
+          "checker that refuses entries leading out of the repository.",
     attrs = {
         "name": attr.string(mandatory = True, doc = "The repository's name (then `use_repo` it)."),
         "url": attr.string(mandatory = True, doc = "A TF-Hub or Kaggle handle, or the URL of a " +
@@ -27,7 +30,7 @@ _remote_model_tag = tag_class(
         "sha256": attr.string(doc = "The sha256 of what the URL serves; required (the error " +
                                     "without it prints the digest to add)."),
         "strip_prefix": attr.string(doc = "A folder of the archive that holds the model."),
-        "max_size_mb": attr.int(doc = "Largest total size of the extracted files in MiB (default 16384)."),
+        "max_size_mb": attr.int(doc = "Largest total size of the extracted files in MiB (0: 16384)."),
     },
 )
 

@@ -83,7 +83,7 @@ def tfjs_model_test(name, model, backends = None, atol = 1e-5, rtol = 1e-5, seed
     `executeAsync` when they hold dynamic ops; layers models with `predict`) and compares each
     output on each backend. A mismatch fails with one line per output and backend: the output's
     name, the backend, the largest error and where, and the tolerance. Float outputs match when
-    |TF.js - TensorFlow| <= atol + rtol * |TensorFlow|; other dtypes must be equal.
+    `|TF.js - TensorFlow| <= atol + rtol * |TensorFlow|`; other dtypes must be equal.
 
     ```starlark
     tfjs_model_test(
@@ -98,14 +98,16 @@ def tfjs_model_test(name, model, backends = None, atol = 1e-5, rtol = 1e-5, seed
 
     Args:
       name: the test's name.
-      model: a tfjs_web_model (graph or layers).
-      backends: TF.js backends to run on: "cpu" (default) and/or "wasm".
-      atol: absolute tolerance of float outputs (default 1e-5).
-      rtol: relative tolerance of float outputs (default 1e-5).
+      model: a `tfjs_web_model` (graph or layers).
+      backends: TF.js backends to run on: "cpu" (None: only it) and/or "wasm"; "webgl" needs a
+        browser and fails analysis.
+      atol: absolute tolerance of float outputs, a number >= 0.
+      rtol: relative tolerance of float outputs, a number >= 0.
       seed: seed of the inputs not given in `inputs`, drawn from the source model's input
         dtypes and shapes (floats: standard normal; integers: [0, 4); an unknown batch
         dimension: 1; other unknown dimensions must be given).
-      inputs: {input name: label of a .npy or .json file}.
+      inputs: {input name: label of a .npy or .json file}; a name the model lacks fails the
+        build, naming its inputs.
       **kwargs: common test attributes (size, tags, ...).
     """
     for key, value in (("atol", atol), ("rtol", rtol)):

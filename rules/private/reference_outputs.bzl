@@ -23,8 +23,16 @@ REFERENCE_ATTRS = {
 }
 
 def reference_outputs_action(ctx, model, output):
-    """Registers the action writing `output`: TensorFlow's outputs of `model`'s source model on
-    the inputs of ctx.attr.inputs / ctx.attr.seed, as {"inputs": ..., "outputs": ...} JSON."""
+    """Registers the action writing TensorFlow's outputs of a converted model's source model.
+
+    The inputs are those of ctx.attr.inputs, the rest drawn from ctx.attr.seed; the output is
+    {"inputs": ..., "outputs": ...} JSON.
+
+    Args:
+      ctx: the context of a rule with REFERENCE_ATTRS.
+      model: a target providing TfjsModelInfo.
+      output: the File to write.
+    """
     info = model[TfjsModelInfo]
     args = ctx.actions.args()
     args.add("--input_format=" + info.input_format)
@@ -73,6 +81,6 @@ what a page or test compares TF.js's outputs with. `tfjs_model_test` makes one o
     attrs = dict(REFERENCE_ATTRS, model = attr.label(
         mandatory = True,
         providers = [TfjsModelInfo],
-        doc = "A tfjs_web_model.",
+        doc = "A `tfjs_web_model`.",
     )),
 )

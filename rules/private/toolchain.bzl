@@ -18,7 +18,7 @@ line (`[flags] INPUT OUTPUT`). Register it with a `toolchain()` target of that t
 instead of rules_tfjs's own converter.""",
     attrs = {
         "converter": attr.label(
-            doc = "The converter executable.",
+            doc = "The converter executable, built for the execution platform.",
             mandatory = True,
             executable = True,
             cfg = "exec",

@@ -164,55 +164,65 @@ tfjs_web_model(
             mandatory = True,
             allow_files = True,
             doc = "The model: a SavedModel or TF-Hub module directory (a target producing a " +
-                  "directory, or the files of one including saved_model.pb), a frozen " +
-                  "GraphDef .pb, or a Keras .h5/.keras file.",
+                  "directory, or the files of one including `saved_model.pb`), a frozen " +
+                  "GraphDef `.pb`, a Keras `.h5`/`.keras` file, or a TF.js layers model (a " +
+                  "directory such as another `tfjs_web_model`, or files including `model.json`).",
         ),
         "input_format": attr.string(
             default = "tf_saved_model",
             values = INPUT_FORMATS,
-            doc = "Format of src: " + ", ".join(INPUT_FORMATS) + ".",
+            doc = "Format of `src`: " + ", ".join(["`%s`" % f for f in INPUT_FORMATS]) +
+                  " (another value is an error naming these when the BUILD file is loaded).",
         ),
         "output_format": attr.string(
             values = [""] + OUTPUT_FORMATS,
-            doc = "tfjs_graph_model or tfjs_layers_model (Keras inputs only). Default: layers " +
-                  "for Keras inputs, graph for the rest, as the converter does.",
+            doc = "`tfjs_graph_model`, or `tfjs_layers_model` (Keras inputs only: for others " +
+                  "analysis fails). Empty: layers for Keras inputs, graph for the rest, as the " +
+                  "converter does. `TfjsModelInfo.format` says which.",
         ),
         "signature_name": attr.string(
-            doc = "SavedModel signature to convert (default: serving_default; TF-Hub: " +
-                  "default, else serving_default, else the only one).",
+            doc = "SavedModel signature to convert. Empty: `serving_default` (TF-Hub: " +
+                  "`default`, else `serving_default`, else the only one).",
         ),
         "saved_model_tags": attr.string_list(
-            doc = "Tags of the MetaGraph to convert (default: serve).",
+            doc = "Tags of the MetaGraph to convert. Empty: `serve` (a TF1 hub module: its " +
+                  "untagged graph).",
         ),
         "output_node_names": attr.string_list(
-            doc = "tf_frozen_model: names of the output nodes (required there).",
+            doc = "`tf_frozen_model`: names of the output nodes (required there).",
         ),
         "quantize_float16": attr.string_list(
-            doc = "Weight-name globs to store as float16; [\"*\"] for all float32 weights.",
+            doc = "Globs over weight names (graph node names) of the float32 weights to store " +
+                  "as float16; `[\"*\"]` for all. A weight claimed by two quantize_ attributes, " +
+                  "or a glob matching no weight, fails the conversion.",
         ),
         "quantize_uint8": attr.string_list(
-            doc = "Weight-name globs to store as affine uint8 (value = min + scale * q).",
+            doc = "Weight-name globs of the float32 weights to store as affine uint8 " +
+                  "(`value = min + scale * q`); `[\"*\"]` for all.",
         ),
         "quantize_uint16": attr.string_list(
-            doc = "Weight-name globs to store as affine uint16.",
+            doc = "Weight-name globs of the float32 weights to store as affine uint16; " +
+                  "`[\"*\"]` for all.",
         ),
         "weight_shard_size_bytes": attr.int(
             default = 4194304,
-            doc = "Size of each weight file.",
+            doc = "Size in bytes of each weight file (`group<g>-shard<i>of<n>.bin`; the last " +
+                  "of a group may be smaller); must be positive.",
         ),
-        "strip_debug_ops": attr.bool(doc = "Remove Assert, Print, CheckNumerics and friends."),
+        "strip_debug_ops": attr.bool(doc = "Remove `Assert`, `Print`, `CheckNumerics` and friends."),
         "control_flow_v2": attr.bool(
             default = True,
-            doc = "Keep functional While/If (TF.js runs them); False lowers them to " +
-                  "Switch/Merge frames.",
+            doc = "Keep functional `While`/`If` (TF.js runs them); False lowers them to " +
+                  "`Switch`/`Merge` frames, as the reference converter does by default.",
         ),
         "use_structured_outputs_names": attr.bool(
-            doc = "TF.js predict() returns a dict keyed by output name.",
+            doc = "TF.js `predict()` returns a dict keyed by output name " +
+                  "(`userDefinedMetadata.structuredOutputKeys`).",
         ),
         "metadata": attr.label_keyed_string_dict(
             allow_files = [".json"],
-            doc = "JSON files stored in model.json's userDefinedMetadata, each under its name: " +
-                  "{\":labels.json\": \"labels\"}.",
+            doc = "JSON files stored in model.json's `userDefinedMetadata`, each under its " +
+                  "name: `{\":labels.json\": \"labels\"}`.",
         ),
         "skip_op_check": attr.bool(doc = "Write the model even if TF.js lacks some of its ops."),
         "split_weights_by_layer": attr.bool(

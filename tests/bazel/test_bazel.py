@@ -20,7 +20,7 @@ DEMO = "//models:mobilenet_web"
 
 def test_repository_bazel_tests_pass():
     """Analysis tests of the rules, the demo models' tfjs_model_tests, the static site and demo
-    page tests, tfjs_bundle's tests, and the page in Chromium."""
+    page tests, tfjs_bundle's tests, the page in Chromium, and the README's rule docs."""
     result = bazel(REPO_ROOT, "test", "//...")
     for test in ("//examples/web:site_test", "//examples/web:page_test",
                  "//examples/web:browser_test",
@@ -31,7 +31,7 @@ def test_repository_bazel_tests_pass():
                  "//models:mobilenet_web_uint8_test",
                  "//tests/analysis:providers_test", "//tests/analysis:layers_test",
                  "//tests/analysis:chained_test",
-                 "//tests/analysis:layers_from_saved_model_test"):
+                 "//tests/analysis:layers_from_saved_model_test", "//tools/docs:readme_test"):
         assert any(test in line and "PASSED" in line for line in result.stdout.splitlines()), test
 
 
