@@ -6,6 +6,15 @@ load(":providers.bzl", "TfjsModelInfo")
 _FILE_FORMATS = ["tf_frozen_model", "keras", "keras_keras"]
 _FORMAT_NAMES = {"tfjs_graph_model": "graph-model", "tfjs_layers_model": "layers-model"}
 _TOOLCHAIN_TYPE = Label("//rules/toolchain:type")
+_QUANTIZE_DOCS = {
+    "float16": "Globs over weight names (graph node names) of the float32 weights to store as " +
+               "float16; `[\"*\"]` for all. A weight claimed by two quantize_ attributes, or a " +
+               "glob matching no weight, fails the conversion.",
+    "uint8": "Weight-name globs of the float32 weights to store as affine uint8 " +
+             "(`value = min + scale * q`); `[\"*\"]` for all.",
+    "uint16": "Weight-name globs of the float32 weights to store as affine uint16; `[\"*\"]` " +
+              "for all.",
+}
 _SAVED_MODEL_FILES = ["saved_model.pb", "saved_model.pbtxt", "tfhub_module.pb"]
 
 def _output_format(ctx):
@@ -159,7 +168,7 @@ tfjs_web_model(
     output_format = "tfjs_graph_model",
 )
 ```""",
-    attrs = {
+    attrs = dict({
         "src": attr.label(
             mandatory = True,
             allow_files = True,
@@ -191,19 +200,6 @@ tfjs_web_model(
         "output_node_names": attr.string_list(
             doc = "`tf_frozen_model`: names of the output nodes (required there).",
         ),
-        "quantize_float16": attr.string_list(
-            doc = "Globs over weight names (graph node names) of the float32 weights to store " +
-                  "as float16; `[\"*\"]` for all. A weight claimed by two quantize_ attributes, " +
-                  "or a glob matching no weight, fails the conversion.",
-        ),
-        "quantize_uint8": attr.string_list(
-            doc = "Weight-name globs of the float32 weights to store as affine uint8 " +
-                  "(`value = min + scale * q`); `[\"*\"]` for all.",
-        ),
-        "quantize_uint16": attr.string_list(
-            doc = "Weight-name globs of the float32 weights to store as affine uint16; " +
-                  "`[\"*\"]` for all.",
-        ),
         "weight_shard_size_bytes": attr.int(
             default = 4194304,
             doc = "Size in bytes of each weight file (`group<g>-shard<i>of<n>.bin`; the last " +
@@ -228,6 +224,9 @@ tfjs_web_model(
         "split_weights_by_layer": attr.bool(
             doc = "One weight group, with its own shard files, per layer (node name scope).",
         ),
-    },
+    }, **{
+        "quantize_" + dtype: attr.string_list(doc = _QUANTIZE_DOCS[dtype])
+        for dtype in QUANTIZATION_DTYPES
+    }),
     toolchains = [_TOOLCHAIN_TYPE],
 )
