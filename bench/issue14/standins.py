@@ -40,6 +40,14 @@ _real_const_value = graph_edit.const_value
 _real_make_const = graph_edit.make_const
 _real_run_grappler = freezer.run_grappler
 _real_canonicalise = pipeline.canonicalise
+_real_freeze = freezer.freeze
+_real_freeze_stage = pipeline.freeze
+INITIALIZER = [None]
+
+
+def freeze_stage(c):
+    INITIALIZER[0] = c.source.initializer.graph_def if c.source.initializer else None
+    _real_freeze_stage(c)
 
 
 def _nbytes(value):
@@ -102,11 +110,19 @@ def _replace_large_consts(graph_def):
 def freeze(graph_def, variable_values, fetch, lower_control_flow):
     """freezer.freeze, with large variables frozen as stand-ins (and large Consts too)."""
     from tensorflow.python.framework import convert_to_constants  # pylint: disable=import-outside-toplevel
+    if graph_def is INITIALIZER[0]:
+        # Initializer graphs (table contents) keep their Consts: grappler's inliner keeps
+        # control edges from Consts but not from Placeholders (NoOp input_control_node).
+        return _real_freeze(graph_def, variable_values, fetch, lower_control_flow)
     graph_def = graph_def.__deepcopy__()
     _replace_large_consts(graph_def)
     large = {k: v for k, v in variable_values.items() if _nbytes(v) >= THRESHOLD}
-    small = {k: (np.zeros((), np.asarray(v).dtype) if k in large else v)
-             for k, v in variable_values.items()}
+    # Dummy values of the right shape: TensorFlow's converter copies the shape into the
+    # output_shapes of While/If nodes the variable passes through. (The prototype lets the
+    # converter build a full-size proto of zeros; the real design emits the stand-in from the
+    # converter's VarHandle rewrite instead.)
+    small = {k: (np.broadcast_to(np.zeros((), np.asarray(v).dtype), np.shape(v)) if k in large
+                 else v) for k, v in variable_values.items()}
     data = freezer._CheckpointConverterData(graph_def, small)  # pylint: disable=protected-access
     graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
     for i, node in enumerate(graph_def.node):
@@ -120,8 +136,6 @@ def freeze(graph_def, variable_values, fetch, lower_control_flow):
             del function.attr["api_implements"]
     graph_def = _real_run_grappler(graph_def, fetch, ["function"])
     freezer._restore_function_names(graph_def)  # pylint: disable=protected-access
-    if COLLAPSE:
-        collapse_identities(graph_def, fetch)
     return graph_def
 
 
@@ -259,19 +273,53 @@ def push_muls_into_convs(graph_def, fetch):
 
 
 def run_grappler(graph_def, fetch_tensors, optimizers):
+    optimizers = list(optimizers)
+    if COLLAPSE and "pruning" in optimizers and "constfold" in optimizers:
+        # The meta-optimizer runs pruning, then constfold (which turns Identity(Const) into a
+        # Const named as the Identity), then dependency (which drops Identity(Placeholder)):
+        # stand-ins are collapsed where constfold would have folded, after the first pruning.
+        first = optimizers.index("pruning") + 1
+        graph_def = _real_run_grappler(graph_def, fetch_tensors, optimizers[:first])
+        optimizers = optimizers[first:]
     if COLLAPSE and "constfold" in optimizers:
+        collapse_identities(graph_def, fetch_tensors)
         materialise_foldable(graph_def)
     out = _real_run_grappler(graph_def, fetch_tensors, optimizers)
     if COLLAPSE and "constfold" in optimizers:
         collapse_identities(out, fetch_tensors)
+        drop_control_edges_from_stand_ins(out, fetch_tensors)
         push_muls_into_convs(out, fetch_tensors)
     return out
+
+
+def drop_control_edges_from_stand_ins(graph_def, fetch):
+    """Grappler drops control edges from constants (a Const without inputs is always ready);
+    the stand-ins that have no readers left go too."""
+    keep = {graph_view.node_name(t) for t in fetch}
+    stand_ins = {n.name for n in graph_def.node if is_stand_in(n)}
+    for node in graph_def.node:
+        inputs = [t for t in node.input if not (t.startswith("^") and t[1:] in stand_ins)]
+        if len(inputs) != len(node.input):
+            del node.input[:]
+            node.input.extend(inputs)
+    readers = {graph_view.node_name(t) for n in graph_def.node for t in n.input}
+    kept = [n for n in graph_def.node
+            if not (n.name in stand_ins and n.name not in readers and n.name not in keep)]
+    del graph_def.node[:]
+    graph_def.node.extend(kept)
 
 
 def _materialise(graph_def):
     for i, node in enumerate(graph_def.node):
         if is_stand_in(node):
+            STATS["final_stand_ins"] = STATS.get("final_stand_ins", 0) + 1
+            STATS["final_stand_in_bytes"] = (STATS.get("final_stand_in_bytes", 0)
+                                             + SIDE[node.name].nbytes)
             graph_def.node[i].CopyFrom(_real_make_const(node.name, SIDE[node.name]))
+        elif node.op == "Const":
+            STATS["final_consts"] = STATS.get("final_consts", 0) + 1
+            STATS["final_const_bytes"] = STATS.get("final_const_bytes", 0) + _nbytes(
+                tensor_util.MakeNdarray(node.attr["value"].tensor))
 
 
 def canonicalise(c):
@@ -288,8 +336,9 @@ def install(threshold, collapse):
     graph_edit.make_const = make_const
     freezer.freeze = freeze
     freezer.run_grappler = run_grappler
-    pipeline.GRAPH_STAGES = tuple((n, canonicalise if n == "canonicalise" else s)
-                                  for n, s in pipeline.GRAPH_STAGES)
+    pipeline.GRAPH_STAGES = tuple(
+        (n, {"canonicalise": canonicalise, "freeze": freeze_stage}.get(n, s))
+        for n, s in pipeline.GRAPH_STAGES)
 
 
 def main():
