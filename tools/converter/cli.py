@@ -55,6 +55,9 @@ def define_flags(flag_values):
                             "globs.", flag_values=fv)
     flags.DEFINE_integer("weight_shard_size_bytes", DEFAULT_SHARD_SIZE_BYTES,
                          "Size of each weight file.", flag_values=fv)
+    flags.DEFINE_integer("progress_min_bytes", DEFAULT_PROGRESS_MIN_BYTES,
+                         "Show on stderr how far writing the weights is from this many bytes on.",
+                         flag_values=fv)
     flags.DEFINE_boolean("strip_debug_ops", False,
                          "Remove Assert, Print, CheckNumerics and friends.", flag_values=fv)
     flags.DEFINE_boolean("control_flow_v2", True,
@@ -76,9 +79,6 @@ def define_flags(flag_values):
                         "INPUT an http(s) URL (tf_hub, keras, keras_keras): the sha256 the "
                         "download must have (a cached model is reused only if it had it).",
                         flag_values=fv)
-    flags.DEFINE_integer("progress_min_bytes", DEFAULT_PROGRESS_MIN_BYTES,
-                         "Show on stderr how far writing the weights is when they are this many "
-                         "bytes or more.", flag_values=fv)
     flags.DEFINE_boolean("verbose", False, "Log progress, and a traceback with errors.",
                          flag_values=fv)
     flags.DEFINE_boolean("version", False, "Print the version and exit.", flag_values=fv)
