@@ -77,11 +77,13 @@ def engine(tmp_path_factory):
 E2E_MODELS = ["//:loop_web", "//:frozen_web", "//:keras_layers_web", "//:keras_graph_web"]
 
 
+# This repository is a bzlmod root (its environment under `_main~tfjs~...`); e2e/workspace uses
+# rules_tfjs as a WORKSPACE dependency, with the e2e models (loop, frozen graph, Keras). e2e/bzlmod
+# passed too, but adds 100 s to the suite and no path or model kind these two lack.
 @pytest.mark.parametrize("workspace,targets", [
     (REPO_ROOT, ["//models:mobilenet_web"]),
-    (REPO_ROOT / "e2e" / "bzlmod", E2E_MODELS),
     (REPO_ROOT / "e2e" / "workspace", E2E_MODELS),
-], ids=["repository", "e2e-bzlmod", "e2e-workspace"])
+], ids=["repository", "e2e-workspace"])
 def test_models_convert_remotely_to_the_bytes_of_a_local_build(engine, tmp_path, workspace,
                                                                targets):
     bazel(workspace, "clean")  # so that every action of the remote build runs

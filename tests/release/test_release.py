@@ -11,6 +11,7 @@ import pytest
 
 from tests.bazel.bazel_driver import REPO_ROOT, bazel, expunged_afterwards
 from tests.remote_models import http_server
+from tools.release import make_release as release_script
 
 SCRIPT = REPO_ROOT / "tools" / "release" / "make_release.py"
 VERSION = re.search(r'module\([^)]*?version = "([^"]+)"', (REPO_ROOT / "MODULE.bazel").read_text(),
@@ -47,6 +48,11 @@ def test_version_argument_is_the_module_version(tmp_path):
                    capture_output=True, check=True)
     files = archive_files(tmp_path / "rules_tfjs-9.8.7.tar.gz")
     assert 'version = "9.8.7"' in files["rules_tfjs-9.8.7/MODULE.bazel"].decode()
+    assert 'VERSION = "9.8.7"' in files["rules_tfjs-9.8.7/tools/converter/version.py"].decode()
+
+
+def test_converter_states_the_module_version():
+    assert len(set(release_script.versions().values())) == 1, release_script.versions()
 
 
 def test_archive_holds_what_the_rules_reach_and_no_tests(tmp_path):

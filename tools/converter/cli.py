@@ -10,8 +10,9 @@ from absl import app, flags, logging
 
 from tools.converter import argv_compat, version
 from tools.converter.errors import ConversionError, one_line
-from tools.converter.options import (DEFAULT_SHARD_SIZE_BYTES, INPUT_FORMATS, OUTPUT_FORMATS,
-                                     QUANTIZATION_DTYPES, ConversionOptions)
+from tools.converter.options import (DEFAULT_PROGRESS_MIN_BYTES, DEFAULT_SHARD_SIZE_BYTES,
+                                     INPUT_FORMATS, OUTPUT_FORMATS, QUANTIZATION_DTYPES,
+                                     ConversionOptions)
 
 USAGE = """Converts a TensorFlow model into a TensorFlow.js model.
 
@@ -54,6 +55,9 @@ def define_flags(flag_values):
                             "globs.", flag_values=fv)
     flags.DEFINE_integer("weight_shard_size_bytes", DEFAULT_SHARD_SIZE_BYTES,
                          "Size of each weight file.", flag_values=fv)
+    flags.DEFINE_integer("progress_min_bytes", DEFAULT_PROGRESS_MIN_BYTES,
+                         "Show on stderr how far writing the weights is from this many bytes on.",
+                         flag_values=fv)
     flags.DEFINE_boolean("strip_debug_ops", False,
                          "Remove Assert, Print, CheckNumerics and friends.", flag_values=fv)
     flags.DEFINE_boolean("control_flow_v2", True,
@@ -155,7 +159,8 @@ def options_from_flags(input_path, output_dir, flag_values):
         metadata=_metadata(flag_values.metadata),
         skip_op_check=flag_values.skip_op_check,
         split_weights_by_layer=flag_values.split_weights_by_layer,
-        hub_sha256=flag_values.hub_sha256)
+        hub_sha256=flag_values.hub_sha256,
+        progress_min_bytes=flag_values.progress_min_bytes)
 
 
 def _metadata(entries):

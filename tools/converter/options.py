@@ -12,6 +12,7 @@ INPUT_FORMATS = ("tf_saved_model", "tf_frozen_model", "tf_hub", "keras", "keras_
 KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
 OUTPUT_FORMATS = ("tfjs_graph_model", "tfjs_layers_model")
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
+DEFAULT_PROGRESS_MIN_BYTES = 256 << 20  # conversions writing less say nothing of their progress
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
 _DOWNLOADABLE = ("tf_hub", "keras", "keras_keras")  # formats whose INPUT may be an http(s) URL
 
@@ -26,7 +27,8 @@ class ConversionOptions:
     lowers them to Switch/Merge frames, as the reference converter does by default.
     ``quantize`` maps a dtype (float16, uint8, uint16) to the weight-name globs it applies to.
     ``hub_sha256`` is the sha256 (hex) that the download must have when INPUT is an http(s)
-    URL (tf_hub, keras, keras_keras).
+    URL (tf_hub, keras, keras_keras). Conversions writing ``progress_min_bytes`` of weights or
+    more show their progress on stderr.
     """
 
     input_path: str
@@ -45,6 +47,7 @@ class ConversionOptions:
     skip_op_check: bool = False
     split_weights_by_layer: bool = False
     hub_sha256: Optional[str] = None
+    progress_min_bytes: int = DEFAULT_PROGRESS_MIN_BYTES
 
     def validated(self):
         """Returns these options with defaults resolved, or raises ConversionError."""

@@ -29,7 +29,8 @@ from tools.converter.passes import (batch_norm, bias_add, depthwise, freezer, fu
                                     graph_pruning, nchw, prelu)
 from tools.converter.readers import (frozen_graph_reader, hub_reader, keras_reader,
                                      layers_model_reader, saved_model_reader)
-from tools.converter.writers import layers_model, model_json, output_dir, weights
+from tools.converter.writers import (layers_model, model_json, output_dir, weight_files,
+                                     weights)
 
 
 @dataclasses.dataclass
@@ -48,7 +49,7 @@ class Conversion:
     keras_model: Any = None                  # layers models
     topology: Any = None                     # layers models: modelTopology
     stored_weights: List[Any] = dataclasses.field(default_factory=list)  # layers models
-    files: Dict[str, bytes] = dataclasses.field(default_factory=dict)
+    files: List[str] = dataclasses.field(default_factory=list)  # written, by name
     seconds: Dict[str, float] = dataclasses.field(default_factory=dict)  # by stage name
 
 
@@ -196,28 +197,34 @@ def canonicalise(c: Conversion):
 
 
 def write(c: Conversion):
-    """Weights in TF.js dtypes, quantised and sharded; model.json; the output directory,
-    replaced whole."""
+    """Weights in TF.js dtypes, quantised and streamed into shard files; model.json; the output
+    directory, replaced whole."""
     options, tables = c.options, c.tables
     stored = [weights.to_tfjs_dtype(name, value) for name, value in sorted(c.constants)]
-    manifest, c.files = weights.build_manifest(
-        stored, options.quantize, options.weight_shard_size_bytes, options.split_weights_by_layer)
     if options.use_structured_outputs_names:
         c.metadata["structuredOutputKeys"] = list(c.outputs)
     resource_inputs = tables.resource_inputs if tables else {}
-    model = model_json.build(
-        topology=model_json.graph_json(c.graph_def), weights_manifest=manifest,
-        signature=signature.signature_json(c.source.inputs, c.outputs, resource_inputs),
-        generated_by=c.source.tf_version, user_metadata=c.metadata,
-        initializer=model_json.graph_json(tables.initializer) if tables else None,
-        initializer_signature=tables.initializer_signature() if tables else None)
-    _write_files(c, model)
+
+    def model(manifest):
+        return model_json.build(
+            topology=model_json.graph_json(c.graph_def), weights_manifest=manifest,
+            signature=signature.signature_json(c.source.inputs, c.outputs, resource_inputs),
+            generated_by=c.source.tf_version, user_metadata=c.metadata,
+            initializer=model_json.graph_json(tables.initializer) if tables else None,
+            initializer_signature=tables.initializer_signature() if tables else None)
+    _write_files(c, stored, model)
 
 
-def _write_files(c: Conversion, model):
-    """model.json (``model``) and the weight files into the output directory, replaced whole."""
-    c.files["model.json"] = model_json.dumps(model)
-    output_dir.write_files(c.options.output_dir, c.files)
+def _write_files(c: Conversion, stored, model_of):
+    """The weight files, then model.json (``model_of(weightsManifest)``), into the output
+    directory, replaced whole."""
+    options = c.options
+    with output_dir.staged(options.output_dir) as staging:
+        manifest, c.files = weight_files.write_weights(
+            staging, stored, options.quantize, options.weight_shard_size_bytes,
+            options.split_weights_by_layer, options.progress_min_bytes)
+        staging.write("model.json", model_json.dumps(model_of(manifest)))
+    c.files.append("model.json")
 
 
 GRAPH_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (
@@ -248,19 +255,19 @@ def layers_topology(c: Conversion):
 
 
 def write_layers_model(c: Conversion):
-    """Weights quantised and sharded; model.json; the output directory, replaced whole."""
-    options = c.options
+    """Weights quantised and streamed into shard files; model.json; the output directory,
+    replaced whole."""
     keras = keras_reader.keras_of(c.keras_model)
-    manifest, c.files = weights.build_manifest(
-        c.stored_weights, options.quantize, options.weight_shard_size_bytes,
-        options.split_weights_by_layer)
-    model_json_object = {
-        "format": layers_model.FORMAT, "generatedBy": f"keras v{keras.__version__}",
-        "convertedBy": version.CONVERTED_BY, "modelTopology": c.topology,
-        "weightsManifest": manifest}
-    if c.metadata:
-        model_json_object["userDefinedMetadata"] = c.metadata
-    _write_files(c, model_json_object)
+
+    def model(manifest):
+        model_json_object = {
+            "format": layers_model.FORMAT, "generatedBy": f"keras v{keras.__version__}",
+            "convertedBy": version.CONVERTED_BY, "modelTopology": c.topology,
+            "weightsManifest": manifest}
+        if c.metadata:
+            model_json_object["userDefinedMetadata"] = c.metadata
+        return model_json_object
+    _write_files(c, c.stored_weights, model)
 
 
 LAYERS_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (

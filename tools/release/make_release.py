@@ -43,11 +43,22 @@ INCLUDED = (
     "tools/remote_models/",
 )
 
-_VERSION = re.compile(r'(module\([^)]*?version\s*=\s*")([^"]*)(")', re.S)
+# Where the version is written: the module's, and the converter's (--version, convertedBy).
+_VERSIONS = {
+    "MODULE.bazel": re.compile(r'(module\([^)]*?version\s*=\s*")([^"]*)(")', re.S),
+    "tools/converter/version.py": re.compile(r'^(VERSION = ")([^"]*)(")', re.M),
+}
+
+
+def versions():
+    """{file: the version it states} for the files that state the release's version."""
+    return {name: pattern.search((REPO_ROOT / name).read_text()).group(2)
+            for name, pattern in _VERSIONS.items()}
 
 
 def module_version():
-    return _VERSION.search((REPO_ROOT / "MODULE.bazel").read_text()).group(2)
+    """The version MODULE.bazel's module() states."""
+    return versions()["MODULE.bazel"]
 
 
 def released_files():
@@ -67,9 +78,9 @@ def make_archive(out_dir, version):
             tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name in released_files():
             data = (REPO_ROOT / name).read_bytes()
-            if name == "MODULE.bazel":
-                data = _VERSION.sub(lambda m: m.group(1) + version + m.group(3),
-                                    data.decode(), count=1).encode()
+            if name in _VERSIONS:
+                data = _VERSIONS[name].sub(lambda m: m.group(1) + version + m.group(3),
+                                           data.decode(), count=1).encode()
             info = tarfile.TarInfo(f"{prefix}/{name}")
             info.size, info.mode = len(data), 0o644
             info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""

@@ -90,10 +90,14 @@ def to_tfjs_dtype(name: str, value: np.ndarray) -> Weight:
     raise ConversionError(f"constant {name!r} has dtype {value.dtype}, which TF.js cannot store")
 
 
+def _string_items(value: np.ndarray):
+    for item in value.reshape(-1):
+        yield item if isinstance(item, bytes) else str(item).encode("utf-8")
+
+
 def _string_bytes(value: np.ndarray) -> bytes:
     parts = []
-    for item in value.reshape(-1):
-        data = item if isinstance(item, bytes) else str(item).encode("utf-8")
+    for data in _string_items(value):
         parts.append(np.uint32(len(data)).astype("<u4").tobytes())
         parts.append(data)
     return b"".join(parts)
@@ -155,11 +159,16 @@ def encode(weight: Weight, quantization=None) -> Tuple[Dict, bytes]:
     return entry, np.ascontiguousarray(weight.value, little_endian[weight.dtype]).tobytes()
 
 
-def shard(data: bytes, shard_size: int, group: int = 1) -> Dict[str, bytes]:
-    """Cuts one group's bytes into ``group<g>-shard<i>of<n>.bin`` files of ``shard_size``."""
-    count = max(1, -(-len(data) // shard_size))
-    return {f"group{group}-shard{i + 1}of{count}.bin": data[i * shard_size:(i + 1) * shard_size]
-            for i in range(count)}
+_STORED_ITEM_BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8,
+                     "float16": 2, "uint8": 1, "uint16": 2}
+
+
+def encoded_size(weight: Weight, quantization=None) -> int:
+    """The number of bytes ``encode(weight, quantization)`` returns, without encoding it."""
+    if weight.dtype == "string":
+        return sum(4 + len(data) for data in _string_items(weight.value))
+    stored = quantization if weight.dtype == "float32" and quantization else weight.dtype
+    return weight.value.size * _STORED_ITEM_BYTES[stored]
 
 
 def check_globs_match(weights: Sequence[Weight], quantize):
@@ -177,28 +186,6 @@ def check_globs_match(weights: Sequence[Weight], quantize):
 def layer_of(name: str) -> str:
     """The layer a weight belongs to in a graph model: its node's name scope."""
     return name.rpartition("/")[0] or name
-
-
-def build_manifest(weights: Sequence[Weight], quantize, shard_size: int,
-                   split_by_layer: bool = False):
-    """Returns (weightsManifest, {file name: bytes}): one group holding all ``weights``, or with
-    ``split_by_layer`` one group per layer (name scope), each sharded on its own, so a page can
-    fetch the layers it needs."""
-    check_globs_match(weights, quantize)
-    groups = {}
-    for weight in weights:
-        groups.setdefault(layer_of(weight.name) if split_by_layer else "", []).append(weight)
-    manifest, files = [], {}
-    for number, members in enumerate(groups.values(), start=1):
-        entries, chunks = [], []
-        for weight in members:
-            entry, data = encode(weight, quantization_of(weight.name, quantize))
-            entries.append(entry)
-            chunks.append(data)
-        group_files = shard(b"".join(chunks), shard_size, group=number)
-        manifest.append({"paths": list(group_files), "weights": entries})
-        files.update(group_files)
-    return manifest, files
 
 
 def _decode(entry, data: bytes, offset: int):

@@ -1,0 +1,67 @@
+"""Weights streamed into shard files: the bytes are the encoded weights one after the other, cut
+at the shard size (a weight may span files), and they read back as TF.js decodes them."""
+
+import numpy as np
+import pytest
+
+from tools.converter.writers import output_dir, weight_files, weights
+
+_WEIGHTS = [
+    weights.Weight("dense/kernel", np.random.default_rng(0).standard_normal((7, 5), np.float32),
+                   "float32"),
+    weights.Weight("dense/bias", np.arange(5, dtype=np.float32), "float32"),
+    weights.Weight("vocab", np.array([b"a", "\u00e9t\u00e9".encode(), b""], dtype=object),
+                   "string"),
+    weights.Weight("steps", np.array([3, -1], np.int32), "int32"),
+    weights.Weight("mask", np.array([True, False, True]), "bool"),
+    weights.Weight("conv/kernel", np.random.default_rng(1).standard_normal((3, 3, 2, 4),
+                                                                           np.float32), "float32"),
+]
+
+
+def _write(tmp_path, stored, quantize=None, shard_size=64, split_by_layer=False):
+    with output_dir.staged(str(tmp_path / "out")) as staging:
+        manifest, names = weight_files.write_weights(
+            staging, stored, quantize or {}, shard_size, split_by_layer, progress_min_bytes=1 << 40)
+    return manifest, names, tmp_path / "out"
+
+
+@pytest.mark.parametrize("shard_size", [1, 7, 64, 1 << 20])
+@pytest.mark.parametrize("quantize", [{}, {"float16": ("dense/*",), "uint8": ("conv/*",)}])
+def test_files_are_the_encoded_weights_cut_at_the_shard_size(tmp_path, shard_size, quantize):
+    manifest, names, out = _write(tmp_path, _WEIGHTS, quantize, shard_size)
+    encoded = [weights.encode(w, weights.quantization_of(w.name, quantize)) for w in _WEIGHTS]
+    data = b"".join(d for _, d in encoded)
+    count = -(-len(data) // shard_size)
+    assert names == [f"group1-shard{i + 1}of{count}.bin" for i in range(count)]
+    assert [(out / name).read_bytes() for name in names] == [
+        data[i * shard_size:(i + 1) * shard_size] for i in range(count)]
+    assert manifest == [{"paths": names, "weights": [entry for entry, _ in encoded]}]
+
+
+def test_weights_read_back_as_written(tmp_path):
+    manifest, _, out = _write(tmp_path, _WEIGHTS, shard_size=10)
+    values = weights.read_manifest(manifest, str(out))
+    for weight in _WEIGHTS:
+        np.testing.assert_array_equal(values[weight.name], weight.value)
+
+
+def test_groups_by_layer_are_sharded_each_on_its_own(tmp_path):
+    manifest, names, _ = _write(tmp_path, _WEIGHTS, shard_size=100, split_by_layer=True)
+    assert [[w["name"] for w in group["weights"]] for group in manifest] == [
+        ["dense/kernel", "dense/bias"], ["vocab"], ["steps"], ["mask"], ["conv/kernel"]]
+    assert names[:2] == ["group1-shard1of2.bin", "group1-shard2of2.bin"]  # 140 + 20 bytes
+    assert names[-3:] == [f"group5-shard{i}of3.bin" for i in (1, 2, 3)]  # 288 bytes
+
+
+def test_no_weights_write_no_files(tmp_path):
+    manifest, names, out = _write(tmp_path, [])
+    assert (manifest, names) == ([], [])
+    assert not list(out.iterdir())
+
+
+@pytest.mark.parametrize("quantization", [None, "float16", "uint8", "uint16"])
+def test_planned_sizes_are_the_encoded_sizes(quantization):
+    for weight in _WEIGHTS:
+        assert weights.encoded_size(weight, quantization) == len(
+            weights.encode(weight, quantization)[1]), weight.name
