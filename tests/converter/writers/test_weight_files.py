@@ -65,3 +65,29 @@ def test_planned_sizes_are_the_encoded_sizes(quantization):
     for weight in _WEIGHTS:
         assert weights.encoded_size(weight, quantization) == len(
             weights.encode(weight, quantization)[1]), weight.name
+
+
+def _lazy(weight, reads):
+    def load():
+        reads.append(weight.name)
+        return weight.value
+    return weights.LazyWeight.of(weight.name, weight.value.dtype, weight.value.shape, load)
+
+
+@pytest.mark.parametrize("quantize", [{}, {"float16": ("dense/*",), "uint8": ("conv/*",)}])
+def test_lazy_weights_are_read_once_each_as_written_and_give_the_same_bytes(tmp_path, quantize):
+    reads = []
+    stored = [w if w.dtype == "string" else _lazy(w, reads) for w in _WEIGHTS]
+    manifest, names, out = _write(tmp_path / "lazy", stored, quantize, shard_size=10)
+    expected, expected_names, expected_out = _write(tmp_path / "plain", _WEIGHTS, quantize, 10)
+    assert reads == [w.name for w in _WEIGHTS if w.dtype != "string"]
+    assert (manifest, names) == (expected, expected_names)
+    assert all((out / n).read_bytes() == (expected_out / n).read_bytes() for n in names)
+
+
+def test_a_lazy_int64_weight_is_range_checked_when_read(tmp_path):
+    big = np.array([1, 1 << 40], np.int64)
+    lazy = weights.LazyWeight.of("big", big.dtype, big.shape, lambda: big)
+    assert lazy.dtype == "int32"
+    with pytest.raises(weights.ConversionError, match="does not fit the int32"):
+        _write(tmp_path, [lazy])

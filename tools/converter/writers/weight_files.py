@@ -49,7 +49,8 @@ class _GroupFiles:
 
 def write_weights(staging: Staging, stored: Sequence[weights.Weight], quantize, shard_size: int,
                   split_by_layer: bool, progress_min_bytes: int):
-    """Writes ``stored`` into shard files in ``staging``: one group, or with ``split_by_layer``
+    """Writes ``stored`` (Weights, or LazyWeights read one at a time as they are written) into
+    shard files in ``staging``: one group, or with ``split_by_layer``
     one group per layer (name scope), each sharded on its own; progress on stderr from
     ``progress_min_bytes`` on (see progress.Progress). Returns (weightsManifest, file names)."""
     weights.check_globs_match(stored, quantize)
@@ -65,7 +66,7 @@ def write_weights(staging: Staging, stored: Sequence[weights.Weight], quantize, 
         files = _GroupFiles(staging, number, sum(size for *_, size in members), shard_size)
         entries = []
         for weight, quantization, size in members:
-            entry, data = weights.encode(weight, quantization)
+            entry, data = weights.encode(weight.loaded(), quantization)
             if len(data) != size:
                 raise AssertionError(f"{weight.name}: {len(data)} bytes encoded, {size} planned")
             files.write(data)

@@ -3,7 +3,7 @@
 import dataclasses
 import fnmatch
 import os
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from tensorflow.python.framework import tensor_util
@@ -27,6 +27,53 @@ class Weight:
     name: str
     value: np.ndarray
     dtype: str  # float32, int32, bool, string or complex64
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        """The value's shape."""
+        return tuple(self.value.shape)
+
+    def loaded(self) -> "Weight":
+        """This weight (its value is in memory already)."""
+        return self
+
+
+@dataclasses.dataclass(frozen=True)
+class LazyWeight:
+    """A weight whose value is produced only when it is written (a stand-in's, see
+    tools/converter/weight_refs.py): ``load()`` returns the value before to_tfjs_dtype."""
+
+    name: str
+    shape: Tuple[int, ...]
+    dtype: str  # float32, int32, bool or complex64 (strings are never deferred)
+    load: Callable[[], np.ndarray]
+
+    @classmethod
+    def of(cls, name: str, numpy_dtype, shape, load: Callable[[], np.ndarray]) -> "LazyWeight":
+        """A LazyWeight for a value of ``numpy_dtype`` and ``shape`` that ``load`` produces."""
+        return cls(name, tuple(int(d) for d in shape), tfjs_dtype_of(np.dtype(numpy_dtype)),
+                   load)
+
+    def loaded(self) -> Weight:
+        """The weight with its value, read now (and checked as to_tfjs_dtype checks it)."""
+        weight = to_tfjs_dtype(self.name, np.asarray(self.load()))
+        if weight.dtype != self.dtype or weight.shape != self.shape:
+            raise AssertionError(f"{self.name}: {weight.dtype} {weight.shape} read, "
+                                 f"{self.dtype} {self.shape} planned")
+        return weight
+
+
+def tfjs_dtype_of(dtype: np.dtype) -> str:
+    """The dtype TF.js stores values of numpy ``dtype`` in (see to_tfjs_dtype)."""
+    if dtype == np.bool_:
+        return "bool"
+    if dtype.kind in "OSU":
+        return "string"
+    if dtype.kind == "c":
+        return "complex64"
+    if dtype.kind in "iu":
+        return "int32"
+    return "float32"
 
 
 def _rename_in_function(function, renames):
@@ -168,7 +215,7 @@ def encoded_size(weight: Weight, quantization=None) -> int:
     if weight.dtype == "string":
         return sum(4 + len(data) for data in _string_items(weight.value))
     stored = quantization if weight.dtype == "float32" and quantization else weight.dtype
-    return weight.value.size * _STORED_ITEM_BYTES[stored]
+    return int(np.prod(weight.shape, dtype=np.int64)) * _STORED_ITEM_BYTES[stored]
 
 
 def check_globs_match(weights: Sequence[Weight], quantize):

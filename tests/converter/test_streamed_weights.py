@@ -1,0 +1,45 @@
+"""Weights kept out of the graph (stand-ins, tools/converter/weight_refs.py) give the same bytes.
+
+Runs every conversion of test_no_behaviour_change with --stream_weights_min_bytes=1, so that every
+weight that can be a stand-in is one (strings and uniform tensors stay Consts), and checks the
+hashes recorded there; the conversions run in a process of their own, as that test's do.
+"""
+
+import json
+
+import numpy as np
+
+from tests.converter import test_no_behaviour_change
+from tools.converter import weight_refs
+
+
+def test_forced_stand_ins_write_the_recorded_bytes(tmp_path):
+    recorded = json.loads(test_no_behaviour_change.HASHES.read_text())
+    test_no_behaviour_change._run_self("--build", str(tmp_path))  # pylint: disable=protected-access
+    actual = json.loads(test_no_behaviour_change._run_self(  # pylint: disable=protected-access
+        "--convert", str(tmp_path), "--stream_weights_min_bytes=1"))
+    assert list(actual) == list(recorded)
+    changed = {name: sorted(set(actual[name].items()) ^ set(recorded[name].items()))
+               for name in recorded if actual[name] != recorded[name]}
+    assert not changed, f"outputs changed: {json.dumps(changed, indent=1)}"
+
+
+def test_strings_and_uniform_tensors_stay_in_the_graph():
+    table = weight_refs.WeightRefs(1)
+    assert not table.is_large(np.array([b"a", b"bc"], dtype=object))
+    assert not table.is_large(np.zeros((100, 100), np.float32))
+    assert table.is_large(np.arange(2, dtype=np.float32))
+    assert not weight_refs.WeightRefs(9).is_large(np.arange(2, dtype=np.float32))
+
+
+def test_a_stand_in_is_read_only_when_asked():
+    table = weight_refs.WeightRefs(1)
+    reads = []
+
+    def read():
+        reads.append(1)
+        return np.arange(6, dtype=np.float32).reshape(2, 3)
+    node = table.stand_in("w", np.float32, (2, 3), read)
+    assert table.is_stand_in(node) and not reads
+    assert weight_refs.stand_in_shape(node) == [2, 3]
+    np.testing.assert_array_equal(table.value("w"), read())
