@@ -8,6 +8,7 @@ hashes recorded there; the conversions run in a process of their own, as that te
 import json
 
 import numpy as np
+import pytest
 
 from tests.converter import test_no_behaviour_change
 from tools.converter import weight_refs
@@ -43,3 +44,28 @@ def test_a_stand_in_is_read_only_when_asked():
     assert table.is_stand_in(node) and not reads
     assert weight_refs.stand_in_shape(node) == [2, 3]
     np.testing.assert_array_equal(table.value("w"), read())
+
+
+@pytest.mark.parametrize("name", ["tf2_variables", "tensor_array_loop", "conv_bn_relu"])
+def test_large_variables_are_frozen_as_stand_ins_without_their_values(tmp_path, name):
+    # pylint: disable=import-outside-toplevel
+    from tensorflow.python.framework import tensor_util
+    from tests.converter import model_zoo
+    from tools.converter.passes import freezer
+    from tools.converter.readers import saved_model_reader
+    case = model_zoo.build(name, tmp_path)
+    source = saved_model_reader.load(case.input_path, ("serve",), "serving_default")
+    fetch = [s.name for s in list(source.inputs.values()) + list(source.outputs.values())]
+    table = weight_refs.WeightRefs(1)
+    with weight_refs.using(table):
+        graph_def = freezer.freeze(source.graph_def, source.variable_values, fetch, False, table)
+    large = {k: v for k, v in source.variable_values.items() if table.is_large(v)}
+    assert large
+    consts = [tensor_util.MakeNdarray(n.attr["value"].tensor) for n in graph_def.node
+              if n.op == "Const"]
+    assert not [c for c in consts if table.is_large(c)]
+    stand_ins = {n.name: n for n in graph_def.node if table.is_stand_in(n)}
+    assert set(stand_ins) <= set(large)
+    for key, node in stand_ins.items():
+        assert weight_refs.stand_in_shape(node) == list(np.shape(large[key]))
+        np.testing.assert_array_equal(table.value(key), large[key])

@@ -140,6 +140,19 @@ def _restore_function_names(graph_def):
                 function.name = renames.get(function.name, function.name)
 
 
+class _ShapeOnly:
+    """A large variable's value as TensorFlow's converter sees it: its real shape (which the
+    converter copies into the output_shapes of While/If nodes the variable passes through) and a
+    single zero (so the Const it writes holds one value, not a full-size TensorProto); that Const
+    is then replaced by a stand-in."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = np.dtype(dtype), tuple(shape)
+
+    def __array__(self, dtype=None, copy=None):  # pylint: disable=unused-argument
+        return np.zeros((), dtype or self.dtype)
+
+
 def _freeze_variables(graph_def, variable_values, table):
     """TensorFlow's converter with our values; with ``table``, the variables and Consts large
     enough for it become stand-ins."""
@@ -149,12 +162,8 @@ def _freeze_variables(graph_def, variable_values, table):
     graph_def = graph_def.__deepcopy__()
     stand_ins.replace_large_consts(graph_def, table)
     large = {k for k, v in variable_values.items() if table.is_large(v)}
-    # Zeros of the right shape for the large ones: the converter copies the shape into the
-    # output_shapes of While/If nodes the variable passes through.
-    # TODO(issue 14): emit the stand-in from the converter's VarHandleOp rewrite instead (this
-    # still builds a full-size TensorProto of zeros).
-    values = {k: (np.broadcast_to(np.zeros((), np.asarray(v).dtype), np.shape(v)) if k in large
-                  else v) for k, v in variable_values.items()}
+    values = {k: _ShapeOnly(np.asarray(v).dtype, np.shape(v)) if k in large else v
+              for k, v in variable_values.items()}
     data = _CheckpointConverterData(graph_def, values)
     graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
     for i, node in enumerate(graph_def.node):
