@@ -161,16 +161,17 @@ def _freeze_variables(graph_def, variable_values, table):
         return convert_to_constants._replace_variables_by_constants(data)[0]  # pylint: disable=protected-access
     graph_def = graph_def.__deepcopy__()
     stand_ins.replace_large_consts(graph_def, table)
-    large = {k for k, v in variable_values.items() if table.is_large(v)}
-    values = {k: _ShapeOnly(np.asarray(v).dtype, np.shape(v)) if k in large else v
-              for k, v in variable_values.items()}
+    values = {}  # each value is read once here (the reader may read it from the checkpoint)
+    for name, raw in variable_values.items():
+        value = np.asarray(raw)
+        values[name] = _ShapeOnly(value.dtype, value.shape) if table.is_large(value) else raw
     data = _CheckpointConverterData(graph_def, values)
     graph_def, _ = convert_to_constants._replace_variables_by_constants(data)  # pylint: disable=protected-access
     for i, node in enumerate(graph_def.node):
-        if node.name in large and node.op == "Const":
-            value = variable_values[node.name]
+        shape_only = values.get(node.name)
+        if isinstance(shape_only, _ShapeOnly) and node.op == "Const":
             graph_def.node[i].CopyFrom(table.stand_in(
-                node.name, np.asarray(value).dtype, np.shape(value),
+                node.name, shape_only.dtype, shape_only.shape,
                 lambda name=node.name: np.asarray(variable_values[name])))
     return graph_def
 

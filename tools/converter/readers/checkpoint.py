@@ -1,6 +1,7 @@
 """A SavedModel's variables checkpoint (variables/variables.index and its .data-* shards), read
 with TensorFlow's checkpoint reader; missing and damaged files are reported as such."""
 
+import collections.abc
 import glob
 import os
 import re
@@ -66,3 +67,22 @@ class Checkpoint:
         """Reads every value, so that damage shows here rather than in whoever reads it next."""
         for key in sorted(self._reader.get_variable_to_dtype_map()):
             self.get(key)
+
+
+class CheckpointValues(collections.abc.Mapping):
+    """{variable node name: value}, each value read from the checkpoint when asked for (and not
+    kept), or given (``literals``: e.g. an asset's path)."""
+
+    def __init__(self, checkpoint: Checkpoint, keys, literals):
+        self._checkpoint, self._keys, self._literals = checkpoint, dict(keys), dict(literals)
+
+    def __getitem__(self, name):
+        if name in self._literals:
+            return self._literals[name]
+        return self._checkpoint.get(self._keys[name])
+
+    def __iter__(self):
+        return iter(sorted({**self._keys, **self._literals}))
+
+    def __len__(self):
+        return len({**self._keys, **self._literals})
