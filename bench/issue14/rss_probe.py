@@ -7,7 +7,13 @@ the same bytes.
     PYTHONPATH=. python bench/issue14/rss_probe.py WORKDIR
 
 2026-11-30, this machine: default 537 MB after import, peak 4205 MB, 23.9 s; 1 MB threshold:
-peak 813 MB, 2.5 s; the same files.
+peak 813 MB, 2.5 s; the same files. A tiny SavedModel (tf2_variables) peaks 9 MB over the import.
+Where the 276 MB over the import come from, with stand-ins (peak RSS after each step): all of it
+during freezing: +146 MB in freezer._freeze_variables (reading one 64 MB value from the
+checkpoint and classifying it takes +80 MB on its own), +130 MB in its grappler "function" run (not
+explained yet); optimise, canonicalise and write add nothing. Deleting the loop's last value
+before reading the next (freezer, weight_files) and handing the writer a memoryview instead of
+tobytes() changed nothing.
 """
 
 import filecmp
