@@ -10,8 +10,11 @@ the same bytes.
 peak 813 MB, 2.5 s; the same files. A tiny SavedModel (tf2_variables) peaks 9 MB over the import.
 Where the 276 MB over the import come from, with stand-ins (peak RSS after each step): all of it
 during freezing: +146 MB in freezer._freeze_variables (reading one 64 MB value from the
-checkpoint and classifying it takes +80 MB on its own), +130 MB in its grappler "function" run (not
-explained yet); optimise, canonicalise and write add nothing. Deleting the loop's last value
+checkpoint and classifying it takes +80 MB on its own), +130 MB in its grappler "function" run on a
+4 KB graph (a 3-node graph costs grappler +3 MB; a graph of four [4096, 4096] float32 Placeholders
+costs +259 MB: grappler's item builder feeds every Placeholder, hence every stand-in, a full-size
+fake tensor of its shape, in every grappler call; stand-ins without a "shape" attr make grappler
+fail to import the graph, so the stand-ins need another form for grappler: the next step); optimise, canonicalise and write add nothing. Deleting the loop's last value
 before reading the next (freezer, weight_files) and handing the writer a memoryview instead of
 tobytes() changed nothing.
 """
