@@ -14,15 +14,17 @@ from tools.converter.errors import ConversionError
 FUSED_OPS = ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative",
              "_FusedDepthwiseConv2dNative")
 TFJS_FUSABLE_ACTIVATIONS = ("Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid")
+# What a fused node TF.js runs may hold after BiasAdd: those, and Prelu as passes/prelu.py fuses
+# it (a TF.js op, its alpha the extra argument).
+_TFJS_FUSED_ACTIVATIONS = TFJS_FUSABLE_ACTIVATIONS + ("Prelu",)
 _BINARY = {"Add": "AddV2", "AddV2": "AddV2"}
 _UNARY = ("Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh")
 
 
 def runnable_by_tfjs(fused_ops):
-    """Whether TF.js executes a fused node with these fused_ops (Prelu: as passes/prelu.py
-    fuses it, with its alpha as the extra argument)."""
+    """Whether TF.js executes a fused node with these fused_ops."""
     return (fused_ops[:1] == ["BiasAdd"] and len(fused_ops) <= 2
-            and all(op in TFJS_FUSABLE_ACTIVATIONS + ("Prelu",) for op in fused_ops[1:]))
+            and all(op in _TFJS_FUSED_ACTIVATIONS for op in fused_ops[1:]))
 
 
 def _split(graph_def, node, fused_ops):

@@ -1,4 +1,5 @@
-"""The ops the pinned TF.js executes, and its version: generated from @tensorflow/tfjs-converter's own op mappers.
+"""The ops the pinned TF.js executes, and its version: generated from @tensorflow/tfjs-converter's
+own op mappers.
 
 Regenerate after changing the pinned TF.js (tools/js/package-lock.json):
     python -m tools.converter.legalize.tfjs_op_list tools/js/node_modules \

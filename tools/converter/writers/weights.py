@@ -18,6 +18,9 @@ _VALUE_FIELDS = (
     "scomplex_val", "int64_val", "bool_val", "resource_handle_val", "variant_val",
     "uint32_val", "uint64_val", "dcomplex_val")
 _INT32 = np.iinfo(np.int32)
+# How each TF.js dtype, and each quantisation dtype, is stored in the shards (little-endian).
+_STORED = {"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8",
+           "float16": "<f2", "uint8": "u1", "uint16": "<u2"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,12 +205,7 @@ def encode(weight: Weight, quantization=None) -> Tuple[Dict, bytes]:
         data, params = _affine_quantize(weight.name, weight.value, np.dtype(quantization))
         entry["quantization"] = {"dtype": quantization, **params, "original_dtype": "float32"}
         return entry, data.astype(data.dtype.newbyteorder("<")).tobytes()
-    little_endian = {"float32": "<f4", "int32": "<i4", "bool": "u1", "complex64": "<c8"}
-    return entry, np.ascontiguousarray(weight.value, little_endian[weight.dtype]).tobytes()
-
-
-_STORED_ITEM_BYTES = {"float32": 4, "int32": 4, "bool": 1, "complex64": 8,
-                     "float16": 2, "uint8": 1, "uint16": 2}
+    return entry, np.ascontiguousarray(weight.value, _STORED[weight.dtype]).tobytes()
 
 
 def encoded_size(weight: Weight, quantization=None) -> int:
@@ -215,7 +213,7 @@ def encoded_size(weight: Weight, quantization=None) -> int:
     if weight.dtype == "string":
         return sum(4 + len(data) for data in _string_items(weight.value))
     stored = quantization if weight.dtype == "float32" and quantization else weight.dtype
-    return int(np.prod(weight.shape, dtype=np.int64)) * _STORED_ITEM_BYTES[stored]
+    return int(np.prod(weight.shape, dtype=np.int64)) * np.dtype(_STORED[stored]).itemsize
 
 
 def check_globs_match(weights: Sequence[Weight], quantize):
@@ -252,11 +250,7 @@ def _decode(entry, data: bytes, offset: int):
             values.append(data[offset + 4:offset + 4 + length])
             offset += 4 + length
         return np.array(values, dtype=object).reshape(shape), offset
-    if quantization:
-        stored = np.dtype({"float16": "<f2", "uint8": "u1", "uint16": "<u2"}[quantization["dtype"]])
-    else:
-        stored = np.dtype({"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8"}[
-            entry["dtype"]])
+    stored = np.dtype(_STORED[quantization["dtype"] if quantization else entry["dtype"]])
     end = offset + count * stored.itemsize
     if end > len(data):
         return None
