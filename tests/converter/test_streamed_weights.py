@@ -69,3 +69,29 @@ def test_large_variables_are_frozen_as_stand_ins_without_their_values(tmp_path, 
     for key, node in stand_ins.items():
         assert weight_refs.stand_in_shape(node) == list(np.shape(large[key]))
         np.testing.assert_array_equal(table.value(key), large[key])
+
+
+@pytest.mark.parametrize("margin, streamed", [(0, True), (1, False)])
+def test_a_model_streams_its_weights_when_they_total_the_threshold(tmp_path, margin, streamed):
+    # pylint: disable=import-outside-toplevel
+    import math
+    from tests.converter import model_zoo
+    from tools.converter import pipeline
+    from tools.converter.options import ConversionOptions
+    from tools.converter.readers import checkpoint
+    case = model_zoo.build("tf2_variables", tmp_path)
+    reader = checkpoint.Checkpoint(case.input_path)
+    keys = [k for k in reader._reader.get_variable_to_shape_map()  # pylint: disable=protected-access
+            if k.endswith("VARIABLE_VALUE")]
+    total = sum(reader.nbytes(k) for k in keys)
+    assert total > 0
+    options = ConversionOptions(case.input_path, str(tmp_path / "out"),
+                                stream_weights_min_bytes=total + margin).validated()
+    c = pipeline.Conversion(options=options, metadata={}, refs=weight_refs.WeightRefs(math.inf))
+    with weight_refs.using(c.refs):
+        pipeline.read(c)
+        assert pipeline._weight_bytes(c.source) == total  # pylint: disable=protected-access
+        pipeline.freeze(c)
+    assert (len(c.refs) > 0) == streamed
+    assert any(n.op == "Const" and n.attr["value"].tensor.tensor_content
+               for n in c.graph_def.node) != streamed

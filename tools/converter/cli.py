@@ -60,8 +60,9 @@ def define_flags(flag_values):
                          "Show on stderr how far writing the weights is from this many bytes on.",
                          flag_values=fv)
     flags.DEFINE_integer("stream_weights_min_bytes", DEFAULT_STREAM_WEIGHTS_MIN_BYTES,
-                         "Keep weights of this many bytes or more out of the frozen graph; they "
-                         "are read when written.", flag_values=fv)
+                         "When a model's weights total this many bytes or more, keep them out of "
+                         "the frozen graph: each is read from the model when written, so memory "
+                         "follows the largest weight, not the model.", flag_values=fv)
     flags.DEFINE_boolean("strip_debug_ops", False,
                          "Remove Assert, Print, CheckNumerics and friends.", flag_values=fv)
     flags.DEFINE_boolean("control_flow_v2", True,

@@ -16,9 +16,11 @@ Import TensorFlow through ``tools.converter.tf_import`` before this module to ke
 """
 
 import dataclasses
+import math
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from absl import logging
 
 from tools.converter import (graph_view, hash_tables, signature, text_file_tables, version,
@@ -130,9 +132,11 @@ def read(c: Conversion):
                                    options.signature_name, options.hub_sha256)
     elif options.input_format in ("keras", "keras_keras"):
         c.source = keras_reader.trace(
-            keras_reader.load_model(options.input_path, options.input_format))
+            keras_reader.load_model(options.input_path, options.input_format),
+            options.stream_weights_min_bytes)
     elif options.input_format == "tfjs_layers_model":
-        c.source = keras_reader.trace(layers_model_reader.load(options.input_path))
+        c.source = keras_reader.trace(layers_model_reader.load(options.input_path),
+                                      options.stream_weights_min_bytes)
     else:
         c.source = saved_model_reader.load(
             options.input_path, options.saved_model_tags or ("serve",),
@@ -140,12 +144,24 @@ def read(c: Conversion):
     c.graph_def = c.source.graph_def
 
 
+def _weight_bytes(source) -> int:
+    """The bytes of the source's variables and top-level constants (not read to count them)."""
+    values = source.variable_values
+    total = values.nbytes() if hasattr(values, "nbytes") else sum(
+        np.asarray(v).nbytes for v in values.values())
+    return total + sum(n.attr["value"].tensor.ByteSize() for n in source.graph_def.node
+                       if n.op == "Const")
+
+
 def freeze(c: Conversion):
     """Variables become constants and calls are inlined, in the model and its initializer;
-    control flow stays functional unless --control_flow_v2=false."""
+    control flow stays functional unless --control_flow_v2=false. When the model's weights total
+    --stream_weights_min_bytes or more, every weight is frozen as a stand-in (weight_refs)."""
     lower = not c.options.control_flow_v2
     source = c.source
     signature_tensors = list(source.inputs.values()) + list(source.outputs.values())
+    if _weight_bytes(source) >= c.options.stream_weights_min_bytes:
+        c.refs.threshold = 1
     c.graph_def = freezer.freeze(source.graph_def, source.variable_values,
                                  [s.name for s in signature_tensors], lower, c.refs)
     if source.initializer is not None:
@@ -291,7 +307,7 @@ LAYERS_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (
 def run(options: ConversionOptions, metadata: Dict[str, Any]) -> Conversion:
     """Runs the stages for ``options.output_format``; returns the final state."""
     c = Conversion(options=options, metadata=metadata,
-                   refs=weight_refs.WeightRefs(options.stream_weights_min_bytes))
+                   refs=weight_refs.WeightRefs(math.inf))
     stages = LAYERS_STAGES if options.output_format == "tfjs_layers_model" else GRAPH_STAGES
     with weight_refs.using(c.refs):
         for name, stage in stages:

@@ -1,7 +1,8 @@
 """Weights kept out of the GraphDef: stand-in nodes and the table of what they stand for.
 
-A weight of at least ``threshold`` bytes (--stream_weights_min_bytes) does not go into the graph
-as a Const: a stand-in takes its place, a Placeholder with the same name, dtype and shape, and the
+A weight of at least ``threshold`` bytes does not go into the graph as a Const (the pipeline sets
+the threshold to 1 byte when the model's weights total --stream_weights_min_bytes or more, and
+leaves it infinite otherwise): a stand-in takes its place, a Placeholder with the same name, dtype and shape, and the
 conversion's ``WeightRefs`` maps that name to a reference: a function that produces the value when
 asked (a variable's value, a product computed only when written...). The passes read values
 through ``graph_edit.const_value``, which asks the active table for stand-ins, and a value they

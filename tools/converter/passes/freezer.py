@@ -14,7 +14,7 @@ import numpy as np
 
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
-from tensorflow.python.framework import convert_to_constants, tensor_util
+from tensorflow.python.framework import convert_to_constants, dtypes, tensor_util
 from tensorflow.python.grappler import tf_optimizer
 
 from tools.converter import graph_view, weight_refs
@@ -31,8 +31,11 @@ class _CheckpointConverterData(convert_to_constants._ConverterData):  # pylint: 
         super().__init__(graph_def)
         nodes = graph_view.nodes_by_name(graph_def)
         for name, value in sorted(variable_values.items()):
+            dtype = nodes[name].attr["dtype"].type
+            if dtype == types_pb2.DT_RESOURCE:  # a concrete function's captured variable
+                dtype = dtypes.as_dtype(np.asarray(value).dtype).as_datatype_enum
             self._tensor_data[name] = convert_to_constants._TensorData(  # pylint: disable=protected-access
-                numpy=value, dtype=nodes[name].attr["dtype"].type, index=None)
+                numpy=value, dtype=dtype, index=None)
 
 
 def _gathers_in_functions_read_constants(graph_def):
@@ -74,12 +77,23 @@ def _set_control_flow_lowering(graph_def, lower):
 def _optimize(graph_def, fetch_tensors, optimizers):
     meta_graph = meta_graph_pb2.MetaGraphDef()
     meta_graph.graph_def.CopyFrom(graph_def)
+    table = weight_refs.active()
+    stand_in_names = set()
+    if table is not None:
+        for node in meta_graph.graph_def.node:
+            if table.is_stand_in(node):
+                stand_in_names.add(node.name)
+                node.op = "FakeParam"
     meta_graph.collection_def["train_op"].node_list.value.extend(fetch_tensors)
     config = config_pb2.ConfigProto()
     rewrite = config.graph_options.rewrite_options
     rewrite.min_graph_nodes = -1
     rewrite.optimizers.extend(optimizers)
-    return tf_optimizer.OptimizeGraph(config, meta_graph)
+    optimized = tf_optimizer.OptimizeGraph(config, meta_graph)
+    for node in optimized.node:
+        if node.op == "FakeParam" and node.name in stand_in_names:
+            node.op = "Placeholder"
+    return optimized
 
 
 def run_grappler(graph_def, fetch_tensors: Sequence[str], optimizers: Sequence[str]):

@@ -3,6 +3,7 @@ with TensorFlow's checkpoint reader; missing and damaged files are reported as s
 
 import collections.abc
 import glob
+import math
 import os
 import re
 
@@ -63,6 +64,12 @@ class Checkpoint:
         except _READ_ERRORS as e:
             raise input_files.damaged(self._data, one_line(e)) from e
 
+    def nbytes(self, key: str) -> int:
+        """The bytes of the value under ``key``, from the index (nothing is read)."""
+        shape = self._reader.get_variable_to_shape_map()[key]
+        dtype = self._reader.get_variable_to_dtype_map()[key]
+        return math.prod(shape) * (dtype.size if dtype.is_numpy_compatible else 0)
+
     def verify(self):
         """Reads every value, so that damage shows here rather than in whoever reads it next."""
         for key in sorted(self._reader.get_variable_to_dtype_map()):
@@ -86,3 +93,7 @@ class CheckpointValues(collections.abc.Mapping):
 
     def __len__(self):
         return len({**self._keys, **self._literals})
+
+    def nbytes(self) -> int:
+        """The bytes of the checkpoint's values, from its index (nothing is read)."""
+        return sum(self._checkpoint.nbytes(key) for key in self._keys.values())
