@@ -11,7 +11,7 @@ import os
 
 from tensorflow.python.framework import convert_to_constants
 
-from tools.converter.readers import input_files, keras_files
+from tools.converter.readers import input_files, keras_files, trace_names
 from tools.converter.writers import layers_model
 from tools.converter.errors import ConversionError, one_line
 from tools.converter.readers.graph_source import GraphSource, TensorSpec
@@ -104,12 +104,15 @@ def trace(model, stream_min_bytes: float) -> GraphSource:
 
     function = tf.function(call).get_concrete_function(*specs)
     captured = CapturedValues(function)
-    if captured.nbytes() >= stream_min_bytes:
+    streamed = captured.nbytes() >= stream_min_bytes
+    if streamed:
         graph_def = function.graph.as_graph_def()
     else:
         function, graph_def = convert_to_constants.convert_variables_to_constants_v2_as_graph(
             function, lower_control_flow=False)
-        captured = {}
+    renames = trace_names.renumber_captures(graph_def, list(captured))
+    trace_names.renumber_functions(graph_def)
+    trace_names.renumber_redundant_placeholders(graph_def)
     # The function's outputs are the dict's values, flattened in tf.nest's key order.
     keys = tf.nest.flatten({name: name for name in outputs_named})
     return GraphSource(
@@ -118,7 +121,7 @@ def trace(model, stream_min_bytes: float) -> GraphSource:
                 for name, t in zip(names, function.inputs)},
         outputs={name: TensorSpec(t.name, t.dtype.as_datatype_enum, t.shape.as_proto())
                  for name, t in zip(keys, function.outputs)},
-        variable_values=captured,
+        variable_values=captured.renamed(renames) if streamed else {},
         tf_version=tf.__version__)
 
 
@@ -131,6 +134,12 @@ class CapturedValues(collections.abc.Mapping):
         self._captures = {}
         for external, internal in function.graph.captures:
             self._captures[internal.op.name] = by_handle.get(id(external), external)
+
+    def renamed(self, renames) -> "CapturedValues":
+        """These values under new names ({old: new}; names not in it stay)."""
+        copy = CapturedValues.__new__(CapturedValues)
+        copy._captures = {renames.get(k, k): v for k, v in self._captures.items()}
+        return copy
 
     def __getitem__(self, name):
         return self._captures[name].numpy()
