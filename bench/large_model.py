@@ -9,7 +9,8 @@ tf.io.loadWeights on the manifest (tests/js/load_weights.js with a sample list) 
 sampled values of every weight, which must equal the model's exactly (float16: the values
 rounded to float16). The floor, `import tensorflow` alone, is measured too.
 
-usage: python bench/large_model.py [--workdir=DIR] [--reference=PATH] [--scale=F]
+usage: python bench/large_model.py [--source=saved_model|keras] [--workdir=DIR] [--reference=PATH]
+                                  [--scale=F]
 --scale shrinks the model (0.01: 30 MB) to try the benchmark quickly. The workdir keeps the
 generated model between runs (about 3 GB, plus 5 GB of outputs while it runs). The reference
 comes from a separate environment (see TFJS-FORMAT.md); it is watched, and stopped if the
@@ -19,6 +20,7 @@ machine's available memory falls below --reserve_mb.
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,10 +34,15 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 flags.DEFINE_string("workdir", "/tmp/large_model", "Where the model and the outputs go.")
 flags.DEFINE_string("reference", "/opt/tfjs-reference-venv/bin/tensorflowjs_converter",
                     "The reference converter's executable ('' to skip it).")
+flags.DEFINE_boolean("ours", True, "Run our converter (--noours: only the reference).")
 flags.DEFINE_float("scale", 1.0, "The model's size as a fraction of the full one.")
 flags.DEFINE_integer("reserve_mb", 1500, "Stop a converter when less memory is available.")
 flags.DEFINE_integer("samples", 2000, "Values compared per weight through tf.io.loadWeights.")
+flags.DEFINE_enum("source", "saved_model", ["saved_model", "keras"],
+                  "The model converted: the SavedModel, or the Keras model (.keras and .h5 files, "
+                  "each converted to a graph and to a layers model).")
 flags.DEFINE_string("make", None, "Only write the SavedModel to this path (used internally).")
+flags.DEFINE_string("make_keras", None, "Only write the Keras files (used internally).")
 FLAGS = flags.FLAGS
 
 VOCAB, WIDTH, FEED_FORWARD, BLOCKS, HEADS = 532_480, 1_024, 4_096, 15, 8
@@ -72,6 +79,32 @@ def weight_value(names, name, shape):
     if name.endswith("_scale"):
         value += 1.0
     return value
+
+
+def keras_weight_shapes(scale):
+    """{weight name: shape} of the Keras model: the same embedding, then two dense layers."""
+    return {"embedding": (_sizes(scale)[0], WIDTH), "dense_in": (WIDTH, FEED_FORWARD),
+            "dense_in_bias": (FEED_FORWARD,), "dense_out": (FEED_FORWARD, WIDTH),
+            "dense_out_bias": (WIDTH,)}
+
+
+def make_keras_model(path, scale):
+    """Writes the Keras 3 model as ``path``.keras and ``path``.h5: ids [batch, sequence] ->
+    embedding -> mean over the sequence -> dense (relu) -> dense."""
+    import keras  # pylint: disable=import-outside-toplevel
+    shapes = keras_weight_shapes(scale)
+    names = list(shapes)
+    ids = keras.Input((None,), dtype="int32", name="ids")
+    embedding = keras.layers.Embedding(*shapes["embedding"], name="embedding")
+    dense_in = keras.layers.Dense(FEED_FORWARD, activation="relu", name="dense_in")
+    dense_out = keras.layers.Dense(WIDTH, name="dense_out")
+    outputs = dense_out(dense_in(keras.layers.GlobalAveragePooling1D()(embedding(ids))))
+    model = keras.Model(ids, outputs)
+    for layer, weights in ((embedding, ["embedding"]), (dense_in, ["dense_in", "dense_in_bias"]),
+                           (dense_out, ["dense_out", "dense_out_bias"])):
+        layer.set_weights([weight_value(names, w, shapes[w]) for w in weights])
+    model.save(path + ".keras")
+    model.save(path + ".h5")
 
 
 def make_model(path, scale):
@@ -119,6 +152,9 @@ def make_model(path, scale):
     tf.saved_model.save(module, path, signatures={"serving_default": serve})
 
 
+_EXCEPTION = re.compile(r"^\w+(Error|Exception): ")
+
+
 def _available_mb():
     with open("/proc/meminfo", encoding="ascii") as f:
         for line in f:
@@ -128,8 +164,9 @@ def _available_mb():
 
 
 def measure(command):
-    """Runs ``command``; returns (seconds, peak RSS MB, exit status, last stderr line). The
-    process is killed if the machine's available memory falls below --reserve_mb."""
+    """Runs ``command``; returns (seconds, peak RSS MB, exit status, the first exception line of
+    stderr, else its last line). The process is killed if the machine's available memory falls
+    below --reserve_mb."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, cwd=REPO_ROOT,
@@ -150,7 +187,8 @@ def measure(command):
         seconds = time.perf_counter() - start
         stderr.seek(0)
         lines = [line for line in stderr.read().decode(errors="replace").splitlines() if line]
-    last = lines[-1] if lines else ""
+    errors = [line for line in lines if _EXCEPTION.match(line)]
+    last = errors[0] if errors else lines[-1] if lines else ""
     if stopped:
         last = f"stopped: the machine had {stopped[0]} MB of memory left"
     return seconds, usage.ru_maxrss // 1024, proc.returncode, last
@@ -162,13 +200,12 @@ def _size_mb(directory):
     return sum(os.path.getsize(os.path.join(directory, n)) for n in os.listdir(directory)) / 1e6
 
 
-def check_with_tfjs(output, scale, float16):
+def check_with_tfjs(output, shapes, float16):
     """Reads sampled values of every weight of a generated shape with tf.io.loadWeights, and
-    matches each generated weight to the one output weight holding exactly its values (their
-    names are the converter's node names). Returns (weights matched, values compared); raises
-    AssertionError when a weight has no match."""
+    matches each generated weight (``shapes``: {name: shape}) to the one output weight holding
+    exactly its values (their names are the converter's). Returns (weights matched, values
+    compared); raises AssertionError when a weight has no match."""
     import numpy as np  # pylint: disable=import-outside-toplevel
-    shapes = weight_shapes(scale)
     names = list(shapes)
     with open(os.path.join(output, "model.json"), encoding="utf-8") as f:
         entries = [w for g in json.load(f)["weightsManifest"] for w in g["weights"]]
@@ -200,44 +237,66 @@ def check_with_tfjs(output, scale, float16):
     return len(shapes), compared
 
 
+def _generated(path, marker, make_flag):
+    """Generates the model (in a process of its own) unless ``marker`` exists."""
+    if os.path.exists(marker):
+        return
+    started = time.perf_counter()
+    subprocess.run([sys.executable, __file__, f"--scale={FLAGS.scale}", f"{make_flag}={path}"],
+                   check=True, cwd=REPO_ROOT, env=_ENV)
+    print(f"generated {path} in {time.perf_counter() - started:.0f} s")
+
+
+def _run(label, command, output, shapes, float16):
+    """One conversion, measured; then TF.js's check of its weights (``float16``: None skips)."""
+    shutil.rmtree(output, ignore_errors=True)
+    seconds, rss, status, last = measure([*command, output])
+    result = "ok" if status == 0 else f"exit {status}: {last}"
+    print(f"{label:<40} {seconds:6.1f} s  peak RSS {rss:6,} MB  output "
+          f"{_size_mb(output):,.0f} MB  {result}", flush=True)
+    if status == 0 and float16 is not None:
+        checked, values = check_with_tfjs(output, shapes, float16)
+        print(f"{'':<40} tf.io.loadWeights: {values:,} sampled values of {checked} weights "
+              "equal the model's" + (" rounded to float16" if float16 else ""), flush=True)
+    shutil.rmtree(output, ignore_errors=True)
+
+
 def main(argv):
     del argv
     if FLAGS.make:
         make_model(FLAGS.make, FLAGS.scale)
         return
-    workdir = FLAGS.workdir
-    model = os.path.join(workdir, f"saved_model_{FLAGS.scale:g}")
-    if not os.path.exists(os.path.join(model, "saved_model.pb")):
-        shutil.rmtree(model, ignore_errors=True)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, f"--scale={FLAGS.scale}", f"--make={model}"],
-                       check=True, cwd=REPO_ROOT, env=_ENV)
-        print(f"generated {model} in {time.perf_counter() - started:.0f} s")
-    variables = os.path.join(model, "variables")
-    print(f"model: {_size_mb(variables):,.0f} MB of variables, largest tensor "
-          f"{max(math.prod(s) for s in weight_shapes(FLAGS.scale).values()) * 4 / 1e6:,.0f} MB")
+    if FLAGS.make_keras:
+        make_keras_model(FLAGS.make_keras, FLAGS.scale)
+        return
+    os.makedirs(FLAGS.workdir, exist_ok=True)
+    output = os.path.join(FLAGS.workdir, "out")
+    ours = [sys.executable, "-m", "tools.converter"]
     seconds, rss, _, _ = measure([sys.executable, "-c", "import tensorflow"])
-    print(f"{'import tensorflow only':<34} {seconds:6.1f} s  peak RSS {rss:6,} MB")
-    runs = {
-        "ours": ([sys.executable, "-m", "tools.converter"], [], False),
-        "ours, --quantize_float16": ([sys.executable, "-m", "tools.converter"],
-                                     ["--quantize_float16"], True),
-    }
+    print(f"{'import tensorflow only':<40} {seconds:6.1f} s  peak RSS {rss:6,} MB")
+    if FLAGS.source == "keras":
+        shapes = keras_weight_shapes(FLAGS.scale)
+        prefix = os.path.join(FLAGS.workdir, f"keras_{FLAGS.scale:g}")
+        _generated(prefix, prefix + ".h5", "--make_keras")
+        for suffix, input_format in ((".keras", "keras_keras"), (".h5", "keras")):
+            print(f"{prefix + suffix}: {os.path.getsize(prefix + suffix) / 1e6:,.0f} MB")
+            for kind in ("graph", "layers"):
+                _run(f"ours, {suffix} -> {kind} model",
+                     [*ours, f"--input_format={input_format}", f"--output_format=tfjs_{kind}_model",
+                      prefix + suffix], output, shapes, False)
+        return
+    shapes = weight_shapes(FLAGS.scale)
+    model = os.path.join(FLAGS.workdir, f"saved_model_{FLAGS.scale:g}")
+    _generated(model, os.path.join(model, "saved_model.pb"), "--make")
+    print(f"model: {_size_mb(os.path.join(model, 'variables')):,.0f} MB of variables, largest "
+          f"tensor {max(math.prod(s) for s in shapes.values()) * 4 / 1e6:,.0f} MB")
+    if FLAGS.ours:
+        _run("ours", [*ours, model], output, shapes, False)
+        _run("ours, --quantize_float16", [*ours, "--quantize_float16", model], output, shapes,
+             True)
     if FLAGS.reference:
-        runs["reference tensorflowjs_converter"] = (
-            [FLAGS.reference, "--input_format=tf_saved_model"], [], None)
-    for label, (command, extra, float16) in runs.items():
-        output = os.path.join(workdir, "out")
-        shutil.rmtree(output, ignore_errors=True)
-        seconds, rss, status, last = measure([*command, *extra, model, output])
-        result = "ok" if status == 0 else f"exit {status}: {last}"
-        print(f"{label:<34} {seconds:6.1f} s  peak RSS {rss:6,} MB  output "
-              f"{_size_mb(output):,.0f} MB  {result}")
-        if status == 0 and float16 is not None:
-            checked, values = check_with_tfjs(output, FLAGS.scale, float16)
-            print(f"{'':<34} tf.io.loadWeights: {values:,} sampled values of {checked} weights "
-                  "equal the model's" + (" rounded to float16" if float16 else ""))
-        shutil.rmtree(output, ignore_errors=True)
+        _run("reference tensorflowjs_converter",
+             [FLAGS.reference, "--input_format=tf_saved_model", model], output, shapes, None)
 
 
 if __name__ == "__main__":
