@@ -87,15 +87,29 @@ def _convert_spawns(log):
     return converts
 
 
-def test_clean_rebuild_hits_the_disk_cache(tmp_path):
-    cache, log = tmp_path / "disk cache", tmp_path / "exec.json"
-    bazel(REPO_ROOT, "clean")  # so that the first build runs (and caches) every action
-    bazel(REPO_ROOT, "build", DEMO, f"--disk_cache={cache}", binds=[tmp_path])
+@pytest.fixture(scope="module")
+def cached_demo_build(tmp_path_factory):
+    """The demo built from clean with a disk cache and a remote cache (nginx, kept running):
+    yields (the disk cache flag, the remote cache flags, the build's execution log, the paths
+    Bazel must see). One first build fills both caches, for the two tests below."""
+    root = tmp_path_factory.mktemp("caches")
+    disk = f"--disk_cache={root / 'disk cache'}"
+    with nginx_webdav_cache(root / "nginx") as url:
+        remote = [f"--remote_cache={url}", "--remote_upload_local_results"]
+        bazel(REPO_ROOT, "clean")  # so that the first build runs (and caches) every action
+        bazel(REPO_ROOT, "build", DEMO, disk, *remote,
+              f"--execution_log_json_file={root / 'first.json'}", binds=[root])
+        yield disk, remote, root / "first.json", root
+
+
+def test_clean_rebuild_hits_the_disk_cache(cached_demo_build, tmp_path):
+    disk, _, _, root = cached_demo_build
+    log = tmp_path / "exec.json"
     bazel(REPO_ROOT, "clean")
-    bazel(REPO_ROOT, "build", DEMO, f"--disk_cache={cache}", f"--execution_log_json_file={log}",
-          binds=[tmp_path])
+    bazel(REPO_ROOT, "build", DEMO, disk, f"--execution_log_json_file={log}",
+          binds=[root, tmp_path])
     converts = _convert_spawns(log)
-    assert all(s["cacheHit"] for s in converts), converts
+    assert converts and all(s["cacheHit"] for s in converts), converts
 
 
 def _cache_misses(first_log, second_log):
@@ -117,18 +131,15 @@ def _cache_misses(first_log, second_log):
     return misses
 
 
-def test_second_checkout_hits_the_remote_cache_and_builds_identical_bytes(tmp_path):
+def test_second_checkout_hits_the_remote_cache_and_builds_identical_bytes(
+        cached_demo_build, tmp_path):
+    _, flags, first_log, root = cached_demo_build
     checkout = copy_checkout(tmp_path / "another checkout")
-    first_log, second_log = tmp_path / "first.json", tmp_path / "second.json"
-    with expunged_afterwards(checkout, binds=[tmp_path]), \
-            nginx_webdav_cache(tmp_path / "nginx") as url:
-        flags = [f"--remote_cache={url}", "--remote_upload_local_results"]
-        bazel(REPO_ROOT, "clean")  # so that the first build runs (and uploads) every action
-        bazel(REPO_ROOT, "build", DEMO, *flags, f"--execution_log_json_file={first_log}",
-              binds=[tmp_path])
+    second_log = tmp_path / "second.json"
+    with expunged_afterwards(checkout, binds=[tmp_path]):
         result = bazel(checkout, "build", DEMO, *flags,
-                       f"--execution_log_json_file={second_log}", binds=[tmp_path])
-        second = output_path(checkout, "models/mobilenet_web", binds=[tmp_path])
+                       f"--execution_log_json_file={second_log}", binds=[tmp_path, root])
+        second = output_path(checkout, "models/mobilenet_web", binds=[tmp_path, root])
         second_files = {name: (second / name).read_bytes() for name in os.listdir(second)}
     assert _convert_spawns(second_log)
     misses = _cache_misses(first_log, second_log)  # all of them, to say why a conversion missed

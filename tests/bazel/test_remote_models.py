@@ -175,6 +175,8 @@ def test_remote_models_convert_and_match_tensorflow_then_build_without_the_serve
         assert any(f"//:{name}_test" in line and "PASSED" in line
                    for line in result.stdout.splitlines()), (name, result.stdout[-3000:])
     stop_server()
-    bazel(workspace, "clean", "--expunge", binds=[workspace])
+    # Fetched again, the models can only come from the repository cache.
+    repos = [f"--repo=@{name}" for name in ("hub_tf1", "kaggle_tf2", "zip_tf2", "keras_file")]
+    bazel(workspace, "fetch", "--force", *repos, binds=[workspace])
     result = bazel(workspace, "build", "//...", binds=[workspace])
     assert "Build completed successfully" in result.stdout

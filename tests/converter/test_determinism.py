@@ -76,3 +76,34 @@ def test_build_steps_that_write_saved_models_write_the_same_bytes(module, args, 
     assert list(written[0]) == list(written[1])
     for name, data in written[0].items():
         assert data == written[1][name], f"{name} differs between runs"
+
+
+_TWICE = """
+import sys
+from tools.converter import tf_import
+tf_import.import_tensorflow()
+from tools.converter import cli
+*flags, input_path, output = sys.argv[1:]
+for run in ("1", "2"):
+    status, message = cli.run_command([*flags, input_path, output + run])
+    assert status == 0, message
+"""
+
+
+@pytest.mark.parametrize("source", ["keras", "layers_model"])
+def test_a_traced_model_converted_twice_in_one_process_gives_the_same_bytes(tmp_path, source):
+    """The persistent worker converts model after model in one process, where tracing names
+    loops and captured tensors after process-wide counters: those must not reach the output."""
+    case = _keras_case(tmp_path, "tfjs_graph_model")
+    flags, input_path = case.flags, case.input_path
+    if source == "layers_model":
+        _convert_elsewhere(_keras_case(tmp_path / "layers", "tfjs_layers_model"),
+                           tmp_path / "layers_model", tmp_path, "0")
+        flags = ("--input_format=tfjs_layers_model", "--output_format=tfjs_graph_model")
+        input_path = str(tmp_path / "layers_model" / "model.json")
+    subprocess.run([sys.executable, "-c", _TWICE, *flags, input_path, str(tmp_path / "out")],
+                   check=True, capture_output=True, cwd=tfjs.REPO_ROOT,
+                   env={"PYTHONPATH": str(tfjs.REPO_ROOT), "PATH": "/usr/bin:/bin"})
+    first, second = _files(tmp_path / "out1"), _files(tmp_path / "out2")
+    assert "___redundant_placeholder" in first["model.json"].decode()
+    assert first == second

@@ -89,14 +89,15 @@ def build_sources(workdir):
     return listed
 
 
-def output_hashes(workdir):
+def output_hashes(workdir, extra_flags=()):
     """Runs the conversions ``build_sources`` listed, in this process, one after the other (as the
-    persistent worker does); returns {conversion name: {file name: sha256}}."""
+    persistent worker does), each with ``extra_flags`` added; returns {conversion name: {file
+    name: sha256}}."""
     hashes = {}
     listed = json.loads((pathlib.Path(workdir) / "conversions.json").read_text())
     for name, input_path, flags in listed:
         output = pathlib.Path(workdir) / "out" / name
-        status, message = cli.run_command([*flags, input_path, str(output)])
+        status, message = cli.run_command([*flags, *extra_flags, input_path, str(output)])
         assert status == 0, f"{name}: {message}"
         hashes[name] = {f: hashlib.sha256((output / f).read_bytes()).hexdigest()
                         for f in sorted(os.listdir(output))}
@@ -124,11 +125,12 @@ def test_outputs_are_byte_identical_to_the_recorded_ones(tmp_path):
 
 
 if __name__ == "__main__":
-    # --build DIR | --convert DIR (prints the hashes) | --record (both, in two processes)
+    # --build DIR | --convert DIR [FLAG...] (prints the hashes; FLAGs added to every conversion)
+    # | --record (both, in two processes)
     if sys.argv[1] == "--build":
         build_sources(sys.argv[2])
     elif sys.argv[1] == "--convert":
-        print(json.dumps(output_hashes(sys.argv[2])))
+        print(json.dumps(output_hashes(sys.argv[2], sys.argv[3:])))
     elif sys.argv[1] == "--record":
         import tempfile
         with tempfile.TemporaryDirectory() as directory:

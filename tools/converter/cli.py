@@ -11,6 +11,7 @@ from absl import app, flags, logging
 from tools.converter import argv_compat, version
 from tools.converter.errors import ConversionError, one_line
 from tools.converter.options import (DEFAULT_PROGRESS_MIN_BYTES, DEFAULT_SHARD_SIZE_BYTES,
+                                     DEFAULT_STREAM_WEIGHTS_MIN_BYTES,
                                      INPUT_FORMATS, OUTPUT_FORMATS, QUANTIZATION_DTYPES,
                                      ConversionOptions)
 
@@ -58,6 +59,10 @@ def define_flags(flag_values):
     flags.DEFINE_integer("progress_min_bytes", DEFAULT_PROGRESS_MIN_BYTES,
                          "Show on stderr how far writing the weights is from this many bytes on.",
                          flag_values=fv)
+    flags.DEFINE_integer("stream_weights_min_bytes", DEFAULT_STREAM_WEIGHTS_MIN_BYTES,
+                         "When a model's weights total this many bytes or more, keep them out of "
+                         "the frozen graph: each is read from the model when written, so memory "
+                         "follows the largest weight, not the model.", flag_values=fv)
     flags.DEFINE_boolean("strip_debug_ops", False,
                          "Remove Assert, Print, CheckNumerics and friends.", flag_values=fv)
     flags.DEFINE_boolean("control_flow_v2", True,
@@ -160,7 +165,8 @@ def options_from_flags(input_path, output_dir, flag_values):
         skip_op_check=flag_values.skip_op_check,
         split_weights_by_layer=flag_values.split_weights_by_layer,
         hub_sha256=flag_values.hub_sha256,
-        progress_min_bytes=flag_values.progress_min_bytes)
+        progress_min_bytes=flag_values.progress_min_bytes,
+        stream_weights_min_bytes=flag_values.stream_weights_min_bytes)
 
 
 def _metadata(entries):

@@ -4,19 +4,31 @@ import numpy as np
 from tensorflow.core.framework import attr_value_pb2, node_def_pb2
 from tensorflow.python.framework import tensor_util
 
-from tools.converter import graph_view
-
+from tools.converter import graph_view, weight_refs
 
 
 def const_value(node):
-    """The value of a Const node as a numpy array, or None for any other node."""
+    """The value of a Const node (or of a stand-in of the active weight_refs table) as a numpy
+    array, or None for any other node."""
+    table = weight_refs.active()
+    if table is not None and table.is_stand_in(node):
+        return table.value(node.name)
     if node is None or node.op != "Const":
         return None
     return tensor_util.MakeNdarray(node.attr["value"].tensor)
 
 
 def make_const(name, value: np.ndarray):
-    """A Const NodeDef holding ``value``."""
+    """A Const NodeDef holding ``value``; a stand-in for it when the active weight_refs table
+    keeps values that large out of the graph."""
+    table = weight_refs.active()
+    if table is not None and table.is_large(value):
+        return table.stand_in_for(name, value)
+    return plain_const(name, value)
+
+
+def plain_const(name, value: np.ndarray):
+    """A Const NodeDef holding ``value``, whatever its size."""
     node = node_def_pb2.NodeDef(name=name, op="Const")
     node.attr["dtype"].CopyFrom(attr_value_pb2.AttrValue(
         type=tensor_util.make_tensor_proto(value).dtype))

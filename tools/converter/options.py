@@ -13,6 +13,9 @@ KERAS_FORMATS = ("keras", "keras_keras", "keras_saved_model")
 OUTPUT_FORMATS = ("tfjs_graph_model", "tfjs_layers_model")
 DEFAULT_SHARD_SIZE_BYTES = 4 * 1024 * 1024
 DEFAULT_PROGRESS_MIN_BYTES = 256 << 20  # conversions writing less say nothing of their progress
+# Models whose weights total this many bytes or more keep them out of the GraphDef
+# (--stream_weights_min_bytes).
+DEFAULT_STREAM_WEIGHTS_MIN_BYTES = 64 << 20
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
 _DOWNLOADABLE = ("tf_hub", "keras", "keras_keras")  # formats whose INPUT may be an http(s) URL
 
@@ -28,7 +31,9 @@ class ConversionOptions:
     ``quantize`` maps a dtype (float16, uint8, uint16) to the weight-name globs it applies to.
     ``hub_sha256`` is the sha256 (hex) that the download must have when INPUT is an http(s)
     URL (tf_hub, keras, keras_keras). Conversions writing ``progress_min_bytes`` of weights or
-    more show their progress on stderr.
+    more show their progress on stderr. A model whose weights total ``stream_weights_min_bytes``
+    or more keeps them out of the GraphDef (stand-ins, tools/converter/weight_refs.py): each is
+    read when written.
     """
 
     input_path: str
@@ -48,6 +53,7 @@ class ConversionOptions:
     split_weights_by_layer: bool = False
     hub_sha256: Optional[str] = None
     progress_min_bytes: int = DEFAULT_PROGRESS_MIN_BYTES
+    stream_weights_min_bytes: int = DEFAULT_STREAM_WEIGHTS_MIN_BYTES
 
     def validated(self):
         """Returns these options with defaults resolved, or raises ConversionError."""
@@ -67,6 +73,9 @@ class ConversionOptions:
         if self.weight_shard_size_bytes <= 0:
             raise ConversionError(
                 f"--weight_shard_size_bytes must be positive, got {self.weight_shard_size_bytes}")
+        if self.stream_weights_min_bytes <= 0:
+            raise ConversionError("--stream_weights_min_bytes must be positive, got "
+                                  f"{self.stream_weights_min_bytes}")
         unknown = sorted(set(self.quantize) - set(QUANTIZATION_DTYPES))
         if unknown:
             raise ConversionError(f"unknown quantization dtype(s): {', '.join(unknown)}")

@@ -16,12 +16,15 @@ Import TensorFlow through ``tools.converter.tf_import`` before this module to ke
 """
 
 import dataclasses
+import math
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from absl import logging
 
-from tools.converter import graph_view, hash_tables, signature, text_file_tables, version
+from tools.converter import (graph_view, hash_tables, signature, text_file_tables, version,
+                             weight_refs)
 from tools.converter.legalize import (function_outputs, fused_ops, loop_list_writes, op_check,
                                       op_rewrites)
 from tools.converter.options import ConversionOptions
@@ -46,6 +49,10 @@ class Conversion:
     outputs: Dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> TensorSpec
     fetch: List[str] = dataclasses.field(default_factory=list)  # tensors the passes keep
     constants: List[Tuple[str, Any]] = dataclasses.field(default_factory=list)
+    # Weights kept out of the graphs (stand-ins), and those of them left at canonicalise:
+    # (name, numpy dtype, shape, function producing the value).
+    refs: Optional[weight_refs.WeightRefs] = None
+    deferred: List[Tuple[str, Any, Any, Callable]] = dataclasses.field(default_factory=list)
     keras_model: Any = None                  # layers models
     topology: Any = None                     # layers models: modelTopology
     stored_weights: List[Any] = dataclasses.field(default_factory=list)  # layers models
@@ -125,9 +132,11 @@ def read(c: Conversion):
                                    options.signature_name, options.hub_sha256)
     elif options.input_format in ("keras", "keras_keras"):
         c.source = keras_reader.trace(
-            keras_reader.load_model(options.input_path, options.input_format))
+            keras_reader.load_model(options.input_path, options.input_format),
+            options.stream_weights_min_bytes)
     elif options.input_format == "tfjs_layers_model":
-        c.source = keras_reader.trace(layers_model_reader.load(options.input_path))
+        c.source = keras_reader.trace(layers_model_reader.load(options.input_path),
+                                      options.stream_weights_min_bytes)
     else:
         c.source = saved_model_reader.load(
             options.input_path, options.saved_model_tags or ("serve",),
@@ -135,14 +144,26 @@ def read(c: Conversion):
     c.graph_def = c.source.graph_def
 
 
+def _weight_bytes(source) -> int:
+    """The bytes of the source's variables and top-level constants (not read to count them)."""
+    values = source.variable_values
+    total = values.nbytes() if hasattr(values, "nbytes") else sum(
+        np.asarray(v).nbytes for v in values.values())
+    return total + sum(n.attr["value"].tensor.ByteSize() for n in source.graph_def.node
+                       if n.op == "Const")
+
+
 def freeze(c: Conversion):
     """Variables become constants and calls are inlined, in the model and its initializer;
-    control flow stays functional unless --control_flow_v2=false."""
+    control flow stays functional unless --control_flow_v2=false. When the model's weights total
+    --stream_weights_min_bytes or more, every weight is frozen as a stand-in (weight_refs)."""
     lower = not c.options.control_flow_v2
     source = c.source
     signature_tensors = list(source.inputs.values()) + list(source.outputs.values())
+    if _weight_bytes(source) >= c.options.stream_weights_min_bytes:
+        c.refs.threshold = 1
     c.graph_def = freezer.freeze(source.graph_def, source.variable_values,
-                                 [s.name for s in signature_tensors], lower)
+                                 [s.name for s in signature_tensors], lower, c.refs)
     if source.initializer is not None:
         c.initializer = freezer.freeze(source.initializer.graph_def,
                                        source.initializer.variable_values,
@@ -187,12 +208,14 @@ def check_ops(c: Conversion):
 
 
 def canonicalise(c: Conversion):
-    """Constants leave the graphs for the weight files; nodes and functions are sorted by name,
-    so the same input gives the same bytes."""
+    """Constants and stand-ins leave the graphs for the weight files; nodes and functions are
+    sorted by name, so the same input gives the same bytes."""
     c.constants = weights.extract_constants(c.graph_def)
+    c.deferred = weight_refs.extract_stand_ins(c.graph_def, c.refs)
     canonical_order(c.graph_def)
     if c.tables:
         c.constants += weights.extract_constants(c.tables.initializer)
+        c.deferred += weight_refs.extract_stand_ins(c.tables.initializer, c.refs)
         canonical_order(c.tables.initializer)
 
 
@@ -200,7 +223,9 @@ def write(c: Conversion):
     """Weights in TF.js dtypes, quantised and streamed into shard files; model.json; the output
     directory, replaced whole."""
     options, tables = c.options, c.tables
-    stored = [weights.to_tfjs_dtype(name, value) for name, value in sorted(c.constants)]
+    stored = [weights.to_tfjs_dtype(name, value) for name, value in c.constants]
+    stored += [weights.LazyWeight.of(*deferred) for deferred in c.deferred]
+    stored.sort(key=lambda weight: weight.name)
     if options.use_structured_outputs_names:
         c.metadata["structuredOutputKeys"] = list(c.outputs)
     resource_inputs = tables.resource_inputs if tables else {}
@@ -281,13 +306,15 @@ LAYERS_STAGES: Sequence[Tuple[str, Callable[[Conversion], None]]] = (
 
 def run(options: ConversionOptions, metadata: Dict[str, Any]) -> Conversion:
     """Runs the stages for ``options.output_format``; returns the final state."""
-    c = Conversion(options=options, metadata=metadata)
+    c = Conversion(options=options, metadata=metadata,
+                   refs=weight_refs.WeightRefs(math.inf))
     stages = LAYERS_STAGES if options.output_format == "tfjs_layers_model" else GRAPH_STAGES
-    for name, stage in stages:
-        start = time.perf_counter()
-        stage(c)
-        c.seconds[name] = time.perf_counter() - start
-        _log_step("stage", name, c.seconds[name], c.graph_def)
+    with weight_refs.using(c.refs):
+        for name, stage in stages:
+            start = time.perf_counter()
+            stage(c)
+            c.seconds[name] = time.perf_counter() - start
+            _log_step("stage", name, c.seconds[name], c.graph_def)
     return c
 
 

@@ -1,7 +1,9 @@
 """A SavedModel's variables checkpoint (variables/variables.index and its .data-* shards), read
 with TensorFlow's checkpoint reader; missing and damaged files are reported as such."""
 
+import collections.abc
 import glob
+import math
 import os
 import re
 
@@ -62,7 +64,36 @@ class Checkpoint:
         except _READ_ERRORS as e:
             raise input_files.damaged(self._data, one_line(e)) from e
 
+    def nbytes(self, key: str) -> int:
+        """The bytes of the value under ``key``, from the index (nothing is read)."""
+        shape = self._reader.get_variable_to_shape_map()[key]
+        dtype = self._reader.get_variable_to_dtype_map()[key]
+        return math.prod(shape) * (dtype.size if dtype.is_numpy_compatible else 0)
+
     def verify(self):
         """Reads every value, so that damage shows here rather than in whoever reads it next."""
         for key in sorted(self._reader.get_variable_to_dtype_map()):
             self.get(key)
+
+
+class CheckpointValues(collections.abc.Mapping):
+    """{variable node name: value}, each value read from the checkpoint when asked for (and not
+    kept), or given (``literals``: e.g. an asset's path)."""
+
+    def __init__(self, checkpoint: Checkpoint, keys, literals):
+        self._checkpoint, self._keys, self._literals = checkpoint, dict(keys), dict(literals)
+
+    def __getitem__(self, name):
+        if name in self._literals:
+            return self._literals[name]
+        return self._checkpoint.get(self._keys[name])
+
+    def __iter__(self):
+        return iter(sorted({**self._keys, **self._literals}))
+
+    def __len__(self):
+        return len({**self._keys, **self._literals})
+
+    def nbytes(self) -> int:
+        """The bytes of the checkpoint's values, from its index (nothing is read)."""
+        return sum(self._checkpoint.nbytes(key) for key in self._keys.values())

@@ -1,7 +1,7 @@
 """The graph a reader hands to the freezer: a GraphDef, its signature and its variables' values."""
 
 import dataclasses
-from typing import Dict, List, Mapping, Optional
+from typing import List, Mapping, Optional
 
 import numpy as np
 from tensorflow.core.framework import graph_pb2, tensor_shape_pb2
@@ -32,14 +32,15 @@ class GraphSource:
     """A model read from disk, before freezing.
 
     ``variable_values`` holds the value of every variable node (VarHandleOp, VariableV2) the
-    signature's outputs depend on, keyed by node name. ``initializer`` is the graph that fills
+    signature's outputs depend on, keyed by node name (a mapping that may read each value from the
+    checkpoint when asked for: read it once and keep what is needed). ``initializer`` is the graph that fills
     resources such as hash tables, when the model has one.
     """
 
     graph_def: graph_pb2.GraphDef
     inputs: Mapping[str, TensorSpec]
     outputs: Mapping[str, TensorSpec]
-    variable_values: Dict[str, np.ndarray]
+    variable_values: Mapping[str, np.ndarray]
     tf_version: str
     initializer: Optional["InitializerSource"] = None
 
@@ -49,5 +50,5 @@ class InitializerSource:
     """The model's initialisation graph (e.g. hash table imports), ending in ``fetch`` nodes."""
 
     graph_def: graph_pb2.GraphDef
-    variable_values: Dict[str, np.ndarray]
+    variable_values: Mapping[str, np.ndarray]
     fetch: List[str]

@@ -1,15 +1,17 @@
 """Reads a Keras model (.h5 from tf_keras or Keras 3, .keras) by tracing its call.
 
-The model's call is traced straight into a concrete function and frozen (no temporary SavedModel
-round trip, which costs the reference converter most of its 19.5 s on MobileNetV2). Nothing is
-fetched: Keras files carry their weights.
+The model's call is traced straight into a concrete function (no temporary SavedModel round trip,
+which costs the reference converter most of its 19.5 s on MobileNetV2), whose captured variables
+the freezer reads one at a time, as a SavedModel's. Nothing is fetched: Keras files carry their
+weights.
 """
 
+import collections.abc
 import os
 
 from tensorflow.python.framework import convert_to_constants
 
-from tools.converter.readers import input_files, keras_files
+from tools.converter.readers import input_files, keras_files, trace_names
 from tools.converter.writers import layers_model
 from tools.converter.errors import ConversionError, one_line
 from tools.converter.readers.graph_source import GraphSource, TensorSpec
@@ -85,8 +87,10 @@ def output_names(model):
     return names
 
 
-def trace(model) -> GraphSource:
-    """Traces ``model``'s inference call into a frozen GraphDef keyed by its input/output names."""
+def trace(model, stream_min_bytes: float) -> GraphSource:
+    """Traces ``model``'s inference call into a GraphDef keyed by its input/output names: frozen
+    by TensorFlow's converter, or, when the weights total ``stream_min_bytes`` or more, with its
+    variables left for the freezer to read one at a time (no GraphDef holds them all)."""
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
     inputs = list(model.inputs)
     names = [t.name.split(":")[0] for t in inputs]  # tf_keras tensors carry ':0'
@@ -99,15 +103,54 @@ def trace(model) -> GraphSource:
         return {name: tf.identity(t) for name, t in zip(outputs_named, outputs)}
 
     function = tf.function(call).get_concrete_function(*specs)
-    frozen, graph_def = convert_to_constants.convert_variables_to_constants_v2_as_graph(
-        function, lower_control_flow=False)
-    # The frozen function's outputs are the dict's values, flattened in tf.nest's key order.
+    captured = CapturedValues(function)
+    streamed = captured.nbytes() >= stream_min_bytes
+    if streamed:
+        graph_def = function.graph.as_graph_def()
+    else:
+        function, graph_def = convert_to_constants.convert_variables_to_constants_v2_as_graph(
+            function, lower_control_flow=False)
+    renames = trace_names.renumber_captures(graph_def, list(captured))
+    trace_names.renumber_functions(graph_def)
+    trace_names.renumber_redundant_placeholders(graph_def)
+    # The function's outputs are the dict's values, flattened in tf.nest's key order.
     keys = tf.nest.flatten({name: name for name in outputs_named})
     return GraphSource(
         graph_def=graph_def,
         inputs={name: TensorSpec(t.name, t.dtype.as_datatype_enum, t.shape.as_proto())
-                for name, t in zip(names, frozen.inputs)},
+                for name, t in zip(names, function.inputs)},
         outputs={name: TensorSpec(t.name, t.dtype.as_datatype_enum, t.shape.as_proto())
-                 for name, t in zip(keys, frozen.outputs)},
-        variable_values={},
+                 for name, t in zip(keys, function.outputs)},
+        variable_values=captured.renamed(renames) if streamed else {},
         tf_version=tf.__version__)
+
+
+class CapturedValues(collections.abc.Mapping):
+    """{captured placeholder name: value} of a concrete function: its variables' values, each
+    read from the variable when asked for (and not kept), and its captured constants."""
+
+    def __init__(self, function):
+        by_handle = {id(v.handle): v for v in function.graph.variables}
+        self._captures = {}
+        for external, internal in function.graph.captures:
+            self._captures[internal.op.name] = by_handle.get(id(external), external)
+
+    def renamed(self, renames) -> "CapturedValues":
+        """These values under new names ({old: new}; names not in it stay)."""
+        copy = CapturedValues.__new__(CapturedValues)
+        copy._captures = {renames.get(k, k): v for k, v in self._captures.items()}
+        return copy
+
+    def __getitem__(self, name):
+        return self._captures[name].numpy()
+
+    def __iter__(self):
+        return iter(sorted(self._captures))
+
+    def __len__(self):
+        return len(self._captures)
+
+    def nbytes(self) -> int:
+        """The bytes of the values (nothing is read)."""
+        return sum(c.shape.num_elements() * c.dtype.size for c in self._captures.values()
+                   if c.dtype.is_numpy_compatible)

@@ -223,8 +223,9 @@ def _asset_variables(meta_graph, assets):
 
 
 def read_variable_values(meta_graph, graph_def, saved_values, assets):
-    """Returns {variable node name: value} for the variable nodes left in ``graph_def``:
-    from the checkpoint ``saved_values()`` opens, or the path of the asset (of ``assets``,
+    """Returns {variable node name: value} for the variable nodes left in ``graph_def``, each
+    read when asked for (checkpoint.CheckpointValues): from the checkpoint ``saved_values()``
+    opens, or the path of the asset (of ``assets``,
     ``asset_paths``) the init op assigns them."""
     variables = [n for n in graph_def.node if n.op in VARIABLE_OPS]
     if not variables:
@@ -235,17 +236,17 @@ def read_variable_values(meta_graph, graph_def, saved_values, assets):
         keys = _captured_variable_keys(meta_graph, graph_def, object_keys)
     else:
         keys = {}
-    values = {}
+    found, literals = {}, {}
     asset_variables = _asset_variables(meta_graph, assets)
     for node in variables:
         shared_name = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
         key = keys.get(node.name) or shared_name or node.name
         if not saved_values.has(key) and node.name in asset_variables:
-            values[node.name] = np.array(asset_variables[node.name].encode(), dtype=object)
+            literals[node.name] = np.array(asset_variables[node.name].encode(), dtype=object)
             continue
         if not saved_values.has(key):
             raise ConversionError(
                 f"variable {node.name!r} has no value in {saved_values.directory} (checkpoint key "
                 f"{key!r})")
-        values[node.name] = saved_values.get(key)
-    return values
+        found[node.name] = key
+    return checkpoint.CheckpointValues(saved_values, found, literals)

@@ -10,12 +10,13 @@ before anything is written.
 
 import numpy as np
 from absl import logging
+from tensorflow.python.framework import dtypes as tf_dtypes
 
 from tools.converter import version
 from tools.converter.errors import ConversionError
 from tools.converter.writers.tfjs_translation import (check_settings, config_objects, settings_of,
                                               table, tfjs_classes, translate)
-from tools.converter.writers.weights import to_tfjs_dtype
+from tools.converter.writers.weights import LazyWeight
 
 FORMAT = "layers-model"
 
@@ -271,6 +272,9 @@ def convert(model, keras3: bool, keras_version: str):
     named_variables = weight_names(model, keras3)
     check_weights_reach_tfjs_once(model, keras3)
     _warn_of_constraint_violations(named_variables)
-    weights = [to_tfjs_dtype(name, variable.numpy()) for variable, name in named_variables]
+    # Each value is read from its variable when written, not all of them now.
+    weights = [LazyWeight.of(name, tf_dtypes.as_dtype(variable.dtype).as_numpy_dtype,
+                             variable.shape, variable.numpy)
+               for variable, name in named_variables]
     topology = {"keras_version": keras_version, "backend": "tensorflow", "model_config": config}
     return topology, weights

@@ -29,8 +29,9 @@ class _GroupFiles:
         self._opened += 1
         self._room = self._shard_size
 
-    def write(self, data: bytes):
-        """Appends ``data``, starting new files as each fills up."""
+    def write(self, data):
+        """Appends ``data`` (bytes-like, one byte per item), starting new files as each fills
+        up."""
         view = memoryview(data)
         while len(view):
             if not self._room:
@@ -49,7 +50,8 @@ class _GroupFiles:
 
 def write_weights(staging: Staging, stored: Sequence[weights.Weight], quantize, shard_size: int,
                   split_by_layer: bool, progress_min_bytes: int):
-    """Writes ``stored`` into shard files in ``staging``: one group, or with ``split_by_layer``
+    """Writes ``stored`` (Weights, or LazyWeights read one at a time as they are written) into
+    shard files in ``staging``: one group, or with ``split_by_layer``
     one group per layer (name scope), each sharded on its own; progress on stderr from
     ``progress_min_bytes`` on (see progress.Progress). Returns (weightsManifest, file names)."""
     weights.check_globs_match(stored, quantize)
@@ -65,11 +67,14 @@ def write_weights(staging: Staging, stored: Sequence[weights.Weight], quantize, 
         files = _GroupFiles(staging, number, sum(size for *_, size in members), shard_size)
         entries = []
         for weight, quantization, size in members:
-            entry, data = weights.encode(weight, quantization)
-            if len(data) != size:
-                raise AssertionError(f"{weight.name}: {len(data)} bytes encoded, {size} planned")
-            files.write(data)
-            shown.add(len(data))
+            entry, pieces = weights.encode(weight.loaded(), quantization)
+            written = 0
+            for piece in pieces:
+                files.write(piece)
+                shown.add(len(piece))
+                written += len(piece)
+            if written != size:
+                raise AssertionError(f"{weight.name}: {written} bytes encoded, {size} planned")
             entries.append(entry)
         files.close()
         manifest.append({"paths": files.names, "weights": entries})

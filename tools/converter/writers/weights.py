@@ -3,7 +3,7 @@
 import dataclasses
 import fnmatch
 import os
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from tensorflow.python.framework import tensor_util
@@ -18,6 +18,8 @@ _VALUE_FIELDS = (
     "scomplex_val", "int64_val", "bool_val", "resource_handle_val", "variant_val",
     "uint32_val", "uint64_val", "dcomplex_val")
 _INT32 = np.iinfo(np.int32)
+# Large weights are converted and encoded this many items at a time (16 MB of float32).
+_CHUNK_ITEMS = 1 << 22
 # How each TF.js dtype, and each quantisation dtype, is stored in the shards (little-endian).
 _STORED = {"float32": "<f4", "int32": "<i4", "bool": "?", "complex64": "<c8",
            "float16": "<f2", "uint8": "u1", "uint16": "<u2"}
@@ -30,6 +32,53 @@ class Weight:
     name: str
     value: np.ndarray
     dtype: str  # float32, int32, bool, string or complex64
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        """The value's shape."""
+        return tuple(self.value.shape)
+
+    def loaded(self) -> "Weight":
+        """This weight (its value is in memory already)."""
+        return self
+
+
+@dataclasses.dataclass(frozen=True)
+class LazyWeight:
+    """A weight whose value is produced only when it is written (a stand-in's, see
+    tools/converter/weight_refs.py): ``load()`` returns the value before to_tfjs_dtype."""
+
+    name: str
+    shape: Tuple[int, ...]
+    dtype: str  # float32, int32, bool or complex64 (strings are never deferred)
+    load: Callable[[], np.ndarray]
+
+    @classmethod
+    def of(cls, name: str, numpy_dtype, shape, load: Callable[[], np.ndarray]) -> "LazyWeight":
+        """A LazyWeight for a value of ``numpy_dtype`` and ``shape`` that ``load`` produces."""
+        return cls(name, tuple(int(d) for d in shape), tfjs_dtype_of(np.dtype(numpy_dtype)),
+                   load)
+
+    def loaded(self) -> Weight:
+        """The weight with its value, read now (and checked as to_tfjs_dtype checks it)."""
+        weight = to_tfjs_dtype(self.name, np.asarray(self.load()))
+        if weight.dtype != self.dtype or weight.shape != self.shape:
+            raise AssertionError(f"{self.name}: {weight.dtype} {weight.shape} read, "
+                                 f"{self.dtype} {self.shape} planned")
+        return weight
+
+
+def tfjs_dtype_of(dtype: np.dtype) -> str:
+    """The dtype TF.js stores values of numpy ``dtype`` in (see to_tfjs_dtype)."""
+    if dtype == np.bool_:
+        return "bool"
+    if dtype.kind in "OSU":
+        return "string"
+    if dtype.kind == "c":
+        return "complex64"
+    if dtype.kind in "iu":
+        return "int32"
+    return "float32"
 
 
 def _rename_in_function(function, renames):
@@ -70,27 +119,33 @@ def extract_constants(graph_def) -> List[Tuple[str, np.ndarray]]:
     return extracted
 
 
+def _chunks(value: np.ndarray, dtype=None):
+    """``value`` flattened, in pieces of at most _CHUNK_ITEMS items: views, or each piece cast
+    to ``dtype`` when given (a no-op for values of that dtype)."""
+    flat = value.reshape(-1)
+    for start in range(0, flat.size, _CHUNK_ITEMS):
+        piece = flat[start:start + _CHUNK_ITEMS]
+        yield piece if dtype is None else piece.astype(dtype, copy=False)
+
+
 def to_tfjs_dtype(name: str, value: np.ndarray) -> Weight:
-    """Casts ``value`` to the dtype TF.js stores it in (int64 -> int32, float64 -> float32...)."""
-    kind = value.dtype.kind
-    if value.dtype == np.float32:
-        return Weight(name, value, "float32")
-    if value.dtype == np.bool_:
-        return Weight(name, value, "bool")
-    if kind in "OSU":
-        return Weight(name, value, "string")
-    if kind == "c":
-        return Weight(name, value.astype(np.complex64), "complex64")
-    if kind == "f" or value.dtype.name == "bfloat16":
-        return Weight(name, value.astype(np.float32), "float32")
-    if kind in "iu":
-        if value.size and (value.min() < _INT32.min or value.max() > _INT32.max):
-            bad = value.min() if value.min() < _INT32.min else value.max()
-            raise ConversionError(
-                f"constant {name!r} ({value.dtype}) holds {bad}, which does not fit the int32 "
-                "TF.js stores integers in")
-        return Weight(name, value.astype(np.int32), "int32")
-    raise ConversionError(f"constant {name!r} has dtype {value.dtype}, which TF.js cannot store")
+    """``value`` as a weight of the dtype TF.js stores it in (int64 -> int32, float64 ->
+    float32...); integers are checked to fit int32, chunk by chunk. The value keeps its own dtype
+    and is cast a chunk at a time when encoded, so a large int64 or float64 weight is never held
+    twice."""
+    dtype = tfjs_dtype_of(value.dtype)
+    if value.dtype.kind not in "biufcOSU" and value.dtype.name != "bfloat16":
+        raise ConversionError(
+            f"constant {name!r} has dtype {value.dtype}, which TF.js cannot store")
+    if dtype == "int32" and value.dtype.itemsize > 4 or value.dtype == np.uint32:
+        for chunk in _chunks(value):
+            low, high = chunk.min(), chunk.max()
+            if low < _INT32.min or high > _INT32.max:
+                bad = low if low < _INT32.min else high
+                raise ConversionError(
+                    f"constant {name!r} ({value.dtype}) holds {bad}, which does not fit the "
+                    "int32 TF.js stores integers in")
+    return Weight(name, value, dtype)
 
 
 def _string_items(value: np.ndarray):
@@ -114,19 +169,26 @@ def _affine_quantize(name: str, value: np.ndarray, dtype: np.dtype):
     ``zero_point * scale + min`` is exactly 0. Every value is within ``scale / 2`` of its
     dequantised one before the float32 rounding.
     """
-    if value.size and not np.isfinite(value).all():
-        bad = value[~np.isfinite(value)][0]
-        raise ConversionError(
-            f"weight {name!r} holds {bad}, which --quantize_{dtype.name} cannot store (it "
-            f"needs finite values); leave the weight out of the --quantize_{dtype.name} globs")
+    low = high = 0.0
+    for chunk in _chunks(value, np.float32):
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            raise ConversionError(
+                f"weight {name!r} holds {chunk[~finite][0]}, which --quantize_{dtype.name} cannot "
+                f"store (it needs finite values); leave the weight out of the "
+                f"--quantize_{dtype.name} globs")
+        if chunk.size:
+            low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
     q_max = np.iinfo(dtype).max
-    low = min(float(value.min()), 0.0) if value.size else 0.0
-    high = max(float(value.max()), 0.0) if value.size else 0.0
     scale = (high - low) / q_max if high > low else 1.0
     zero_point = round(-low / scale)
     nudged_min = -zero_point * scale
-    quantized = np.clip(np.round((value.astype(np.float64) - nudged_min) / scale), 0, q_max)
-    return quantized.astype(dtype), {"min": nudged_min, "scale": scale}
+
+    def pieces():
+        for chunk in _chunks(value, np.float32):
+            quantized = np.clip(np.round((chunk.astype(np.float64) - nudged_min) / scale), 0, q_max)
+            yield quantized.astype(dtype.newbyteorder("<")).view(np.uint8)
+    return pieces(), {"min": nudged_min, "scale": scale}
 
 
 def quantization_of(name: str, quantize: Mapping[str, Sequence[str]]):
@@ -139,26 +201,35 @@ def quantization_of(name: str, quantize: Mapping[str, Sequence[str]]):
     return kinds[0] if kinds else None
 
 
-def encode(weight: Weight, quantization=None) -> Tuple[Dict, bytes]:
-    """Returns the weight's manifest entry and its little-endian bytes."""
-    entry = {"name": weight.name, "shape": list(weight.value.shape), "dtype": weight.dtype}
-    if weight.dtype == "string":
-        return entry, _string_bytes(weight.value)
-    if weight.dtype == "float32" and quantization == "float16":
-        entry["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
+def _float16_chunks(name: str, value: np.ndarray):
+    for chunk in _chunks(value, np.float32):
         with np.errstate(over="ignore"):
-            half = weight.value.astype("<f2")
-        overflow = np.isinf(half) & np.isfinite(weight.value)
+            half = chunk.astype("<f2")
+        overflow = np.isinf(half) & np.isfinite(chunk)
         if overflow.any():
             raise ConversionError(
-                f"weight {weight.name!r} holds {weight.value[overflow][0]}, beyond float16's "
-                "range (+-65504); leave the weight out of the --quantize_float16 globs")
-        return entry, half.tobytes()
+                f"weight {name!r} holds {chunk[overflow][0]}, beyond float16's range (+-65504); "
+                "leave the weight out of the --quantize_float16 globs")
+        yield half.view(np.uint8)
+
+
+def encode(weight: Weight, quantization=None) -> Tuple[Dict, Iterator]:
+    """Returns the weight's manifest entry and its little-endian bytes, as an iterator of
+    bytes-like pieces encoded as they are asked for (one chunk of a large weight in memory at a
+    time, besides the weight itself)."""
+    entry = {"name": weight.name, "shape": list(weight.value.shape), "dtype": weight.dtype}
+    if weight.dtype == "string":
+        return entry, iter([_string_bytes(weight.value)])
+    if weight.dtype == "float32" and quantization == "float16":
+        entry["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
+        return entry, _float16_chunks(weight.name, weight.value)
     if weight.dtype == "float32" and quantization in ("uint8", "uint16"):
-        data, params = _affine_quantize(weight.name, weight.value, np.dtype(quantization))
+        pieces, params = _affine_quantize(weight.name, weight.value, np.dtype(quantization))
         entry["quantization"] = {"dtype": quantization, **params, "original_dtype": "float32"}
-        return entry, data.astype(data.dtype.newbyteorder("<")).tobytes()
-    return entry, np.ascontiguousarray(weight.value, _STORED[weight.dtype]).tobytes()
+        return entry, pieces
+    stored = np.dtype(_STORED[weight.dtype])
+    return entry, (np.ascontiguousarray(chunk, stored).view(np.uint8)
+                   for chunk in _chunks(weight.value))
 
 
 def encoded_size(weight: Weight, quantization=None) -> int:
@@ -166,7 +237,7 @@ def encoded_size(weight: Weight, quantization=None) -> int:
     if weight.dtype == "string":
         return sum(4 + len(data) for data in _string_items(weight.value))
     stored = quantization if weight.dtype == "float32" and quantization else weight.dtype
-    return weight.value.size * np.dtype(_STORED[stored]).itemsize
+    return int(np.prod(weight.shape, dtype=np.int64)) * np.dtype(_STORED[stored]).itemsize
 
 
 def check_globs_match(weights: Sequence[Weight], quantize):
