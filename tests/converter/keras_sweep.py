@@ -9,6 +9,7 @@ usage: python -m tests.converter.keras_sweep [WORKDIR [CLASS...]]     (prints th
 import concurrent.futures
 import dataclasses
 import pathlib
+import queue
 import sys
 import tempfile
 import time
@@ -302,9 +303,8 @@ def _described(error):
 
 
 def _build_all(workdir, classes, results):
-    """Builds, randomises, saves each case of CLASSES with each Keras; returns the saved _Models.
-    Cases Keras itself cannot build, save or run are n/a results."""
-    built = []
+    """Builds, randomises, saves each case of CLASSES with each Keras; yields the saved _Models
+    as they are saved. Cases Keras itself cannot build, save or run are n/a results."""
     for cls in classes:
         configs = CASES[cls]
         for index, (config, build) in enumerate(configs):
@@ -332,9 +332,8 @@ def _build_all(workdir, classes, results):
                                               f"Keras cannot save it: {_described(e)}")
                                        for f in FORMATS)
                         continue
-                    built.append(_Model(cls, config, save, path, inputs, expected,
-                                        keras_reader.output_names(model)))
-    return built
+                    yield _Model(cls, config, save, path, inputs, expected,
+                                 keras_reader.output_names(model))
 
 
 def _keras_loads(model):
@@ -363,20 +362,36 @@ def _compare(expected, ran):
 _WORKERS = 2  # converter workers run side by side (conversions are most of the sweep's time)
 
 
-def _convert_all(conversions):
-    """Runs each (model, output format, output dir) through converter workers; returns the
-    WorkResponses in order."""
-    def convert_share(share):
-        with worker_process() as worker:
-            return [(number, worker.request(number, [
-                f"--input_format={SAVES[model.save][2]}",
-                f"--output_format=tfjs_{output_format}_model", model.path, out]))
-                for number, (model, output_format, out) in share]
+def _convert_as_built(models, workdir):
+    """Converts each _Model of the iterable MODELS to both formats in converter workers as soon
+    as it is built (building, in this thread, overlaps converting); returns (model, output
+    format, output dir, WorkResponse) in MODELS' order."""
+    jobs = queue.Queue()
 
-    numbered = list(enumerate(conversions))
+    def convert_share():
+        done = []
+        with worker_process() as worker:
+            while (job := jobs.get()) is not None:
+                number, model, output_format, out = job
+                done.append((number, model, output_format, out, worker.request(number, [
+                    f"--input_format={SAVES[model.save][2]}",
+                    f"--output_format=tfjs_{output_format}_model", model.path, out])))
+        return done
+
     with concurrent.futures.ThreadPoolExecutor(_WORKERS) as pool:
-        shares = pool.map(convert_share, [numbered[i::_WORKERS] for i in range(_WORKERS)])
-    return [response for _, response in sorted(r for share in shares for r in share)]
+        shares = [pool.submit(convert_share) for _ in range(_WORKERS)]
+        try:
+            number = 0
+            for model in models:
+                for output_format in FORMATS:
+                    out = workdir / "web" / f"{model.path.name}-{output_format}"
+                    jobs.put((number, model, output_format, out))
+                    number += 1
+        finally:
+            for _ in shares:
+                jobs.put(None)
+        done = [job for share in shares for job in share.result()]
+    return [job[1:] for job in sorted(done, key=lambda job: job[0])]
 
 
 def _outcome(model, output_format, response):
@@ -396,11 +411,9 @@ def run(workdir, classes=tuple(CASES)):
     """Runs the sweep of CLASSES (default: all) in WORKDIR; returns the Results."""
     workdir = pathlib.Path(workdir)
     results = []
-    built = _build_all(workdir, classes, results)
-    conversions = [(model, output_format, workdir / "web" / f"{model.path.name}-{output_format}")
-                   for model in built for output_format in FORMATS]
     jobs, pending = [], []
-    for (model, output_format, out), response in zip(conversions, _convert_all(conversions)):
+    for model, output_format, out, response in _convert_as_built(
+            _build_all(workdir, classes, results), workdir):
         if response["exitCode"] != 0:
             results.append(_outcome(model, output_format, response))
             continue
