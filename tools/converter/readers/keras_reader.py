@@ -1,8 +1,9 @@
 """Reads a Keras model (.h5 from tf_keras or Keras 3, .keras) by tracing its call.
 
 The model's call is traced straight into a concrete function (no temporary SavedModel round trip,
-which costs the reference converter most of its 19.5 s on MobileNetV2), whose captured variables
-the freezer reads one at a time, as a SavedModel's. Nothing is fetched: Keras files carry their
+which costs the reference converter most of its 19.5 s on MobileNetV2), frozen by TensorFlow's
+converter or, for a model past --stream_weights_min_bytes, left with its captured variables for
+the freezer to read one at a time, as a SavedModel's. Nothing is fetched: Keras files carry their
 weights.
 """
 
@@ -87,7 +88,7 @@ def output_names(model):
     return names
 
 
-def trace(model, stream_min_bytes: float) -> GraphSource:
+def trace(model, stream_min_bytes: int) -> GraphSource:
     """Traces ``model``'s inference call into a GraphDef keyed by its input/output names: frozen
     by TensorFlow's converter, or, when the weights total ``stream_min_bytes`` or more, with its
     variables left for the freezer to read one at a time (no GraphDef holds them all)."""
