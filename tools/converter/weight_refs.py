@@ -2,9 +2,9 @@
 
 A weight of at least ``threshold`` bytes does not go into the graph as a Const (the pipeline sets
 the threshold to 1 byte when the model's weights total --stream_weights_min_bytes or more, and
-leaves it infinite otherwise): a stand-in takes its place, a Placeholder with the same name, dtype and shape, and the
-conversion's ``WeightRefs`` maps that name to a reference: a function that produces the value when
-asked (a variable's value, a product computed only when written...). The passes read values
+leaves it infinite otherwise): a stand-in takes its place, a Placeholder with the same name,
+dtype and shape, and the conversion's ``WeightRefs`` maps that name to a reference: a function
+that produces the value when asked (a variable's value, a product computed only when written...). The passes read values
 through ``graph_edit.const_value``, which asks the active table for stand-ins, and a value they
 make (``graph_edit.make_const``) of ``threshold`` bytes or more becomes a stand-in too. The writer
 reads the values one at a time (``weights.LazyWeight``).
@@ -43,9 +43,6 @@ class WeightRefs:
         self.threshold = threshold
         self._refs: Dict[str, Callable[[], np.ndarray]] = {}
 
-    def __contains__(self, name):
-        return name in self._refs
-
     def __len__(self):
         return len(self._refs)
 
@@ -74,8 +71,8 @@ class WeightRefs:
 
     def alias(self, name: str, node):
         """A stand-in named ``name`` for the same value as stand-in ``node``."""
-        return self.stand_in(name, node.attr["dtype"].type,
-                             [d.size for d in node.attr["shape"].shape.dim], self._refs[node.name])
+        return self.stand_in(name, node.attr["dtype"].type, stand_in_shape(node),
+                             self._refs[node.name])
 
     def value(self, name: str) -> np.ndarray:
         """The value of stand-in ``name``, produced now (not kept)."""
@@ -115,12 +112,10 @@ def stand_in_shape(node):
     return [d.size for d in node.attr["shape"].shape.dim]
 
 
-def extract_stand_ins(graph_def, table: Optional[WeightRefs]):
+def extract_stand_ins(graph_def, table: WeightRefs):
     """Turns the stand-ins of ``graph_def`` into Consts without a value (as
     weights.extract_constants leaves Consts), in place; returns (name, numpy dtype, shape,
     function producing the value) for each."""
-    if table is None:
-        return []
     extracted = []
     for node in graph_def.node:
         if not table.is_stand_in(node):

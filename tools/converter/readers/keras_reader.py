@@ -122,25 +122,22 @@ def trace(model, stream_min_bytes: int) -> GraphSource:
                 for name, t in zip(names, function.inputs)},
         outputs={name: TensorSpec(t.name, t.dtype.as_datatype_enum, t.shape.as_proto())
                  for name, t in zip(keys, function.outputs)},
-        variable_values=captured.renamed(renames) if streamed else {},
+        variable_values=CapturedValues(function, renames) if streamed else {},
         tf_version=tf.__version__)
 
 
 class CapturedValues(collections.abc.Mapping):
     """{captured placeholder name: value} of a concrete function: its variables' values, each
-    read from the variable when asked for (and not kept), and its captured constants."""
+    read from the variable when asked for (and not kept), and its captured constants. ``renames``
+    ({old: new}) gives placeholders the names trace_names gave them in the GraphDef."""
 
-    def __init__(self, function):
+    def __init__(self, function, renames=None):
         by_handle = {id(v.handle): v for v in function.graph.variables}
+        renames = renames or {}
         self._captures = {}
         for external, internal in function.graph.captures:
-            self._captures[internal.op.name] = by_handle.get(id(external), external)
-
-    def renamed(self, renames) -> "CapturedValues":
-        """These values under new names ({old: new}; names not in it stay)."""
-        copy = CapturedValues.__new__(CapturedValues)
-        copy._captures = {renames.get(k, k): v for k, v in self._captures.items()}
-        return copy
+            name = internal.op.name
+            self._captures[renames.get(name, name)] = by_handle.get(id(external), external)
 
     def __getitem__(self, name):
         return self._captures[name].numpy()
